@@ -25,9 +25,40 @@ export interface ClusterSnapshot {
     primaryId?: string;
     /** key -> value as read from this node (strings; non-string types as `type:<t>:<len>` digests) */
     keys: Record<string, string>;
+    /** list keys' elements (lists up to the snapshot's element limit), beside their `type:list:<len>` digest */
+    lists?: Record<string, string[]>;
+    /**
+     * keys this node holds but will not serve (their slot is not served by it, so GET answers
+     * MOVED): key -> `digest:<hex>` (DEBUG DIGEST-VALUE) or `unreadable`
+     */
+    unreadable?: Record<string, string>;
+    /** slot ranges this node itself believes it owns (its own CLUSTER NODES line; primaries) */
+    ownSlots?: Array<[number, number]>;
+    /** replicas: replication offset against the primary's when the snapshot was read */
+    replication?: { offset: number; primaryOffset: number; caughtUp: boolean };
+    /** the node could not be read (unreachable, paused): its keys are unknown */
+    error?: string;
   }>;
-  /** the topology health report at the end (see harness/topology.ts) */
+  /** the topology health report at the end (a HealthReport, see harness/topology.ts) */
   health?: unknown;
+  /** slot -> number of keys its owner holds (CLUSTER COUNTKEYSINSLOT; slots with 0 keys omitted) */
+  slotKeyCounts?: Record<string, number>;
+  /** the keys the snapshot was limited to; absent = every key */
+  keyFilter?: { pattern?: string; prefixes?: string[] };
+  /** how long reading took, ms */
+  readMs?: number;
+}
+
+/**
+ * One observation of cluster health during the run, recorded by the run driver (e.g. every
+ * 250-500 ms from `LocalCluster.health()`); the topology checker measures convergence from them.
+ */
+export interface TopologySample {
+  /** ms since run start */
+  atMs: number;
+  ok: boolean;
+  /** HealthReport.problems at that moment (empty when ok) */
+  problems: string[];
 }
 
 export interface CheckInput {

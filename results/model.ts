@@ -1,5 +1,5 @@
 // The run record: versioned, serialisable, the single input of every output and re-check.
-import type { CheckResult } from "../checks/types.ts";
+import type { CheckResult, TopologySample } from "../checks/types.ts";
 import type { MigrationEvent, MigrationOutcome } from "../harness/migration/types.ts";
 import type { MetricsWindow, WorkloadSummary } from "../workloads/metrics-types.ts";
 
@@ -35,6 +35,8 @@ export interface RunRecordForChecks {
   faults: FaultEvent[];
   /** slots moved by the plan, to classify keys as migrating/other */
   migratingSlots: number[];
+  /** cluster health sampled during the run, for convergence times (checks/topology.ts) */
+  topologySamples?: TopologySample[];
 }
 
 export interface RunResult extends RunRecordForChecks {
