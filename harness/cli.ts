@@ -6,7 +6,7 @@ import { packageRoot } from "./paths.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { registerClusterCommands } from "./cli/cluster.ts";
-import { registerServerCommands } from "./cli/servers.ts";
+import { registerServerCommands, registerSetupCommand } from "./cli/servers.ts";
 import { registerOtherCommands } from "./cli/extra.ts";
 import { installSignalHandlers } from "./cli/signals.ts";
 
@@ -19,6 +19,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
+  registerSetupCommand(program);
   registerServerCommands(program);
   registerClusterCommands(program);
   registerOtherCommands(program);

@@ -129,6 +129,7 @@ export async function observeNode(addr: Addr, client?: Redis, timeoutMs = 2000):
   const c =
     client ??
     new Redis({ host: addr.host, port: addr.port, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  if (own) c.on("error", () => {}); // failures surface as the observation's error
   try {
     if (own) await c.connect();
     const [nodesText, infoText, dbsize] = await Promise.all([

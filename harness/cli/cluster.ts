@@ -5,7 +5,7 @@ import { sweepDeadRuns } from "../live-runs.ts";
 import { startLocalCluster } from "../providers/local.ts";
 import { discover, health, observeCluster, type HealthReport } from "../topology.ts";
 import { intOption, parseAddr } from "./options.ts";
-import { interrupt, interrupted, say, sayErr } from "./signals.ts";
+import { interrupt, interrupted, printData, say, sayErr } from "./signals.ts";
 
 export function formatHealth(h: HealthReport, nodes: number): string[] {
   const lines = [
@@ -48,7 +48,7 @@ export function registerClusterCommands(program: Command): void {
       try {
         const h = await c.health();
         if (opts.json) {
-          say(JSON.stringify({ seed: c.seed(), server: opts.server, version: c.serverVersion, nodes: c.nodes(), health: h }, null, 2));
+          printData({ seed: c.seed(), server: opts.server, version: c.serverVersion, nodes: c.nodes(), health: h });
         } else {
           say(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${opts.server} ${c.serverVersion}, ${opts.primaries} primaries x ${opts.replicas} replicas`);
           say(`seed: ${c.seed()}`);
@@ -82,7 +82,7 @@ export function registerClusterCommands(program: Command): void {
       }
       const obs = await observeCluster(addrs);
       const h = health(obs, opts.replicas);
-      if (opts.json) say(JSON.stringify(h, null, 2));
+      if (opts.json) printData(h);
       else for (const l of formatHealth(h, addrs.length)) say(l);
       process.exitCode = h.ok ? EXIT.pass : EXIT.checkFailed;
     });
@@ -94,7 +94,7 @@ export function registerClusterCommands(program: Command): void {
     .option("--json", "print what was released as JSON")
     .action((opts: { all?: boolean; json?: boolean }) => {
       const r = sweepDeadRuns({ all: opts.all });
-      if (opts.json) return say(JSON.stringify(r));
+      if (opts.json) return printData(r);
       say(`clean: ${r.runs} dead runs released, ${r.killed.length} processes killed, ${r.removedDirs.length} dirs removed` + (r.skippedLive ? `, ${r.skippedLive} live runs left alone` : ""));
     });
 }

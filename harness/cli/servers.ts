@@ -1,7 +1,7 @@
 // `slotproof servers install|list`
 import type { Command } from "commander";
 import { KNOWN_SERVERS, cachedServer, installServer, serversOnPath, userServer } from "../servers/install.ts";
-import { say, sayErr } from "./signals.ts";
+import { printData, say, sayErr } from "./signals.ts";
 
 export function registerServerCommands(program: Command): void {
   const servers = program.command("servers").description("install and list server binaries (Valkey, Redis)");
@@ -20,7 +20,7 @@ export function registerServerCommands(program: Command): void {
         out.push(s);
         if (!opts.json) say(`${name}: ${s.flavor} ${s.version} at ${s.serverPath}`);
       }
-      if (opts.json) say(JSON.stringify(out, null, 2));
+      if (opts.json) printData(out);
     });
 
   servers
@@ -39,7 +39,43 @@ export function registerServerCommands(program: Command): void {
         const s = await userServer(opts.serverBin);
         rows.push({ name: "custom", installed: true, version: s.version, path: s.serverPath, note: `${s.flavor} binary given with --server-bin` });
       }
-      if (opts.json) return say(JSON.stringify(rows, null, 2));
+      if (opts.json) return printData(rows);
       for (const r of rows) say(`${r.name.padEnd(14)} ${(r.installed ? r.version ?? "" : "not installed").padEnd(14)} ${r.path ?? r.note}`);
     });
+}
+
+/** Installs what the test suite needs: every registry server and, for the browser tests, Debian's chromium. */
+export function registerSetupCommand(program: Command): void {
+  program
+    .command("setup")
+    .description("install everything slotproof needs on this machine: servers into the cache and, with --browser, Debian's chromium for report tests")
+    .option("--browser", "also install Debian's chromium (needs root and apt) when it is missing")
+    .action(async (opts: { browser?: boolean }) => {
+      for (const name of Object.keys(KNOWN_SERVERS)) {
+        const s = await installServer(name, { log: (l) => sayErr(`setup: ${l}`) });
+        say(`setup: ${name} ${s.version} ready`);
+      }
+      if (opts.browser) say(`setup: ${await ensureChromium((l) => sayErr(`setup: ${l}`))}`);
+    });
+}
+
+export const CHROMIUM = "/usr/bin/chromium";
+
+async function ensureChromium(log: (l: string) => void): Promise<string> {
+  const { existsSync } = await import("node:fs");
+  if (existsSync(CHROMIUM)) return `chromium ready at ${CHROMIUM}`;
+  if (process.getuid?.() !== 0) {
+    throw new (await import("../errors.ts")).HarnessError(`chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or run setup as root`);
+  }
+  const { execFile } = await import("node:child_process");
+  const run = (cmd: string, args: string[]) =>
+    new Promise<void>((resolve, reject) =>
+      execFile(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, maxBuffer: 64 << 20, timeout: 900_000 }, (e, _o, err) =>
+        e ? reject(new Error(`${cmd} ${args.join(" ")} failed: ${String(err).trim().split("\n").slice(-2).join(" | ")}`)) : resolve(),
+      ),
+    );
+  log("installing Debian's chromium (apt-get)");
+  await run("apt-get", ["update", "-qq"]);
+  await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"]);
+  return `chromium installed at ${CHROMIUM}`;
 }

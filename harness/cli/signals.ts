@@ -34,6 +34,11 @@ export function say(line: string): void {
   process.stdout.write(`${prefix}${line}\n`);
 }
 
+/** Data output (--json): never prefixed. */
+export function printData(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 export function sayErr(line: string): void {
   process.stderr.write(`${line}\n`);
 }
