@@ -14,6 +14,8 @@ export interface ClusterSpec {
   config?: Record<string, string | number>;
   /** host to bind; only loopback is allowed */
   host?: string;
+  /** "host:port" seeds of an existing cluster (provider external) */
+  seeds?: string[];
   /** bounded wait for the cluster to form */
   formTimeoutMs?: number;
 }
