@@ -6,4 +6,5 @@ export { DEFAULT_CHECKS, DEFAULT_FAULT_KINDS, DEFAULT_SERVERS, DEFAULT_STRATEGIE
 export { parseDuration, formatDuration } from "./duration.ts";
 export { parseSlotRanges, parseSlotSelector, countSlots, SLOT_COUNT, type SlotKeyword } from "./slots.ts";
 export { closestName } from "./suggest.ts";
+export { clusterSpecOf } from "./cluster-spec.ts";
 export type * from "./types.ts";

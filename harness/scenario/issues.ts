@@ -90,6 +90,7 @@ export function issueToProblems(issue: Issue, data: unknown, schema: z.ZodType, 
       return [{ path, message: bound(issue, value) }];
     case "invalid_value": {
       const allowed = issue.values.map(String);
+      if (value === undefined) return [{ path, message: `is required; allowed: ${listNames(allowed)}` }];
       const hint = typeof value === "string" ? didYouMean(value, allowed) : "";
       return [{ path, message: `unknown value ${renderValue(value)}; allowed: ${listNames(allowed)}${hint}` }];
     }
@@ -108,6 +109,7 @@ export function issueToProblems(issue: Issue, data: unknown, schema: z.ZodType, 
       // The branch whose type matched the value explains the problem best.
       const matched = issue.errors.find((branch) => !branch.some((i) => i.path.length === 0 && i.code === "invalid_type"));
       if (matched) return matched.flatMap((i) => issueToProblems(i, data, schema, path));
+      if (value === undefined) return [{ path, message: `is required; ${issue.message}` }];
       return [{ path, message: `${issue.message}, got ${renderValue(value)}` }];
     }
     case "custom": {

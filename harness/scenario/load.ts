@@ -3,13 +3,13 @@
 import { randomInt } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, extname, resolve } from "node:path";
-import { LineCounter, parseDocument, visit, type Document } from "yaml";
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { UsageError } from "../errors.ts";
 import { resolveNames, type ScenarioNames } from "./names.ts";
 import { normalizeScenario } from "./normalize.ts";
 import { applyOverrides, parseOverride } from "./overrides.ts";
 import { issueToProblems } from "./issues.ts";
-import { MAX_REPORTED, problemsError, renderValue, type Problem, type SourceInfo } from "./problems.ts";
+import { MAX_REPORTED, problemsError, renderValue, type PathSegment, type Problem, type SourceInfo } from "./problems.ts";
 import { scenarioSchema } from "./schema.ts";
 import type { Scenario } from "./types.ts";
 
@@ -71,7 +71,14 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
 
   const names = resolveNames(options);
   const schema = scenarioSchema(names);
-  const parsed = schema.safeParse(withoutExtensions(withoutNulls(data, 0)));
+  let cleaned: unknown;
+  try {
+    cleaned = withoutExtensions(withoutNulls(data, []));
+  } catch (e) {
+    if (!(e instanceof DepthError)) throw e;
+    throw problemsError([{ path: e.path, message: `nests deeper than ${MAX_DEPTH} levels; no scenario field needs that` }], src);
+  }
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     throw problemsError(parsed.error.issues.flatMap((i) => issueToProblems(i, data, schema)), src);
   }
@@ -89,7 +96,8 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
 function readYaml(text: string, fileName: string, lineCounter: LineCounter): Document {
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+    // logLevel error: yaml would otherwise print warnings itself; they are reported below instead
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, logLevel: "error" });
   } catch (e) {
     // the parser recurses; absurd nesting can exhaust the stack
     throw new UsageError(`${fileName}: cannot parse the scenario: ${(e as Error).message}`);
@@ -100,13 +108,23 @@ function readYaml(text: string, fileName: string, lineCounter: LineCounter): Doc
     message: `${e.name === "YAMLWarning" ? "" : "YAML syntax error: "}${e.message.split("\n")[0]}`,
   }));
   if (problems.length === 0) {
-    visit(doc, {
-      Alias(_, node) {
-        if (!node.resolve(doc) && node.range) {
-          problems.push({ path: [], pos: lineCounter.linePos(node.range[0]), message: `alias *${node.source} has no anchor &${node.source} before it` });
-        }
-      },
-    });
+    try {
+      visit(doc, {
+        Pair(_, pair) {
+          const key = pair.key as { range?: [number, number] } | null;
+          if ((isMap(pair.key) || isSeq(pair.key)) && key?.range) {
+            problems.push({ path: [], pos: lineCounter.linePos(key.range[0]), message: "a key must be a plain name, not a list or a mapping" });
+          }
+        },
+        Alias(_, node) {
+          if (!node.resolve(doc) && node.range) {
+            problems.push({ path: [], pos: lineCounter.linePos(node.range[0]), message: `alias *${node.source} has no anchor &${node.source} before it` });
+          }
+        },
+      });
+    } catch (e) {
+      throw new UsageError(`${fileName}: cannot parse the scenario: ${(e as Error).message}`);
+    }
   }
   if (problems.length > 0) throw problemsError(problems, { fileName });
   return doc;
@@ -118,14 +136,28 @@ function withoutExtensions(data: unknown): unknown {
   return Object.fromEntries(Object.entries(data).filter(([k]) => !k.startsWith("x-")));
 }
 
-/** Drops null values from mappings (`dataset:` with nothing under it means "defaults"). */
-function withoutNulls(value: unknown, depth: number): unknown {
-  if (depth > 64 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => withoutNulls(v, depth + 1));
+export const MAX_DEPTH = 32;
+
+/**
+ * Drops null values from mappings (`dataset:` with nothing under it means "defaults")
+ * and refuses absurd nesting, which no scenario needs and which would make every
+ * later consumer of the recorded document recurse without bound.
+ */
+function withoutNulls(value: unknown, path: PathSegment[]): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (path.length >= MAX_DEPTH) throw new DepthError(path);
+  if (Array.isArray(value)) return value.map((v, i) => withoutNulls(v, [...path, i]));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (v === null) continue;
-    Object.defineProperty(out, k, { value: withoutNulls(v, depth + 1), enumerable: true, writable: true, configurable: true });
+    // defineProperty: a key named __proto__ stays a plain (and rejected) key
+    Object.defineProperty(out, k, { value: withoutNulls(v, [...path, k]), enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+class DepthError extends Error {
+  constructor(readonly path: PathSegment[]) {
+    super("too deep");
+  }
 }

@@ -60,10 +60,15 @@ export function normalizeScenario(input: ScenarioInput, ctx: NormalizeContext): 
   const cluster = normalizeCluster(input.cluster, ctx, problem);
   const dataset = normalizeDataset(input.dataset, hasMigration, selector, problem);
   const workload = normalizeWorkload(input.workload, dataset, selector, ms, problem);
+  checkPrefixes(dataset, workload, problem);
   const migration = input.migration && normalizeMigration(input.migration, cluster, ms, problem);
   const deadlineMs = ms(input.deadline, ["deadline"]);
   if (deadlineMs <= 0) problem(["deadline"], "must be longer than 0");
-  const phases = normalizePhases(input.phases, migration, deadlineMs, ms, problem);
+  const phases = normalizePhases(input.phases, migration, ms, problem);
+  const fixedMs = phases.reduce((sum, p) => sum + (p.durationMs ?? 0), 0);
+  if (deadlineMs > 0 && fixedMs >= deadlineMs) {
+    problem(["deadline"], `is ${formatDuration(deadlineMs)}, but the phases alone take ${formatDuration(fixedMs)}`);
+  }
   const faults = normalizeFaults(input.faults, cluster, migration, deadlineMs, ms, problem);
   const checks = normalizeChecks(input.checks, phases, ctx.names, problem);
 
@@ -229,6 +234,18 @@ function normalizeWorkload(
   };
 }
 
+/** Key families must not share names: a checked key written by the plain load breaks the check. */
+function checkPrefixes(dataset: DatasetSection, workload: WorkloadSection, problem: Report): void {
+  if (workload.history.keys > 0 && workload.history.prefix === dataset.prefix) {
+    problem(["workload", "history", "prefix"], `"${dataset.prefix}" is also dataset.prefix; history keys need their own prefix`);
+  }
+  dataset.bigKeys.forEach((b, i) => {
+    if (b.prefix === dataset.prefix || (workload.history.keys > 0 && b.prefix === workload.history.prefix)) {
+      problem(["dataset", "bigKeys", i, "prefix"], `"${b.prefix}" is already used by other keys; big keys need their own prefix`);
+    }
+  });
+}
+
 /** `primary:N`, `new:N`, a 40-hex node id, or a loopback host:port */
 function checkNodeRef(ref: string, cluster: ClusterSection, path: PathSegment[], problem: Report, allowNew: boolean): void {
   const m = /^(primary|new):(\d+)$/.exec(ref);
@@ -287,7 +304,6 @@ function normalizeMigration(m: NonNullable<ScenarioInput["migration"]>, cluster:
 function normalizePhases(
   input: ScenarioInput["phases"],
   migration: MigrationSection | undefined,
-  deadlineMs: number,
   ms: Ms,
   problem: Report,
 ): Phase[] {
@@ -321,8 +337,9 @@ function normalizePhases(
     }
     if (p.until !== undefined) {
       phase.until = p.until;
-      phase.timeoutMs = p.timeout !== undefined ? ms(p.timeout, [...path, "timeout"]) : (migration?.timeoutMs ?? 0);
-      if (phase.timeoutMs <= 0) problem([...path, "timeout"], "must be longer than 0");
+      const timeoutMs = p.timeout !== undefined ? ms(p.timeout, [...path, "timeout"]) : migration?.timeoutMs;
+      if (timeoutMs !== undefined) phase.timeoutMs = timeoutMs;
+      if (timeoutMs !== undefined && timeoutMs <= 0) problem([...path, "timeout"], "must be longer than 0");
     }
     return phase;
   });
@@ -341,10 +358,6 @@ function normalizePhases(
         problem(["phases", i, "until"], `waits for a migration that starts later, in phases.${start} (${phases[start].name})`);
       }
     });
-  }
-  const fixedMs = phases.reduce((sum, p) => sum + (p.durationMs ?? 0), 0);
-  if (deadlineMs > 0 && fixedMs >= deadlineMs) {
-    problem(["deadline"], `is ${formatDuration(deadlineMs)}, but the phases alone take ${formatDuration(fixedMs)}`);
   }
   return phases;
 }

@@ -1,7 +1,7 @@
 // `--set path=value` overrides, applied to the raw YAML document before validation.
 import { Document, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
 import { UsageError } from "../errors.ts";
-import { renderValue } from "./problems.ts";
+import { MAX_REPORTED, renderValue } from "./problems.ts";
 
 export interface Override {
   /** path segments, e.g. ["phases", "1", "timeout"] */
@@ -33,7 +33,7 @@ function parseValue(raw: string, text: string): unknown {
     return trimmed;
   }
   // Only scalars and flow collections are parsed; "echo a: b" stays a string.
-  if (isScalar(doc.contents) || flow) return doc.toJS();
+  if (doc.contents === null || isScalar(doc.contents) || flow) return doc.toJS() ?? null;
   return trimmed;
 }
 
@@ -117,6 +117,10 @@ export function applyOverrides(doc: unknown, sets: readonly string[]): unknown {
     }
   }
   if (errors.length === 1) throw new UsageError(errors[0]);
-  if (errors.length > 1) throw new UsageError([`${errors.length} bad --set overrides:`, ...errors.map((e) => `  ${e}`)].join("\n"));
+  if (errors.length > 1) {
+    const shown = errors.slice(0, MAX_REPORTED).map((e) => `  ${e}`);
+    if (errors.length > MAX_REPORTED) shown.push(`  … and ${errors.length - MAX_REPORTED} more`);
+    throw new UsageError([`${errors.length} bad --set overrides:`, ...shown].join("\n"));
+  }
   return isDoc ? target : target.toJS();
 }

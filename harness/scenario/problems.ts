@@ -87,13 +87,12 @@ function nodeOnPath(doc: Document, path: readonly PathSegment[], atKey: boolean)
 function locate(problem: Problem, src: SourceInfo): { where: string; order: number } {
   if (problem.pos) return { where: `${src.fileName}:${problem.pos.line}:${problem.pos.col}`, order: problem.pos.line * 1e4 + problem.pos.col };
   const asText = problem.path.map(String);
-  // the longest --set whose path leads to (or into) this problem
-  let override: { path: string[]; text: string } | undefined;
-  for (const o of src.overrides ?? []) {
-    const prefix = o.path.length <= asText.length && o.path.every((s, i) => s === asText[i]);
-    if (prefix && (!override || o.path.length > override.path.length)) override = o;
-  }
-  if (override) return { where: `--set ${override.text}`, order: -1 };
+  const isPrefix = (a: readonly string[], b: readonly string[]) => a.length <= b.length && a.every((s, i) => s === b[i]);
+  const viaOverride = (o: { text: string }) => ({ where: `--set ${o.text}`, order: -1 });
+  const overrides = src.overrides ?? [];
+  // a --set whose path leads to (or into) this problem
+  const into = overrides.filter((o) => isPrefix(o.path, asText)).sort((a, b) => b.path.length - a.path.length)[0];
+  if (into) return viaOverride(into);
   if (src.doc && src.lineCounter) {
     const node = nodeOnPath(src.doc, problem.path, problem.atKey ?? false);
     if (node?.range) {
@@ -101,6 +100,9 @@ function locate(problem: Problem, src: SourceInfo): { where: string; order: numb
       return { where: `${src.fileName}:${line}:${col}`, order: line * 1e4 + col };
     }
   }
+  // a node the file does not have, created by a --set deeper down (an unknown key it introduced)
+  const created = overrides.find((o) => isPrefix(asText, o.path));
+  if (created) return viaOverride(created);
   return { where: src.fileName, order: 0 };
 }
 

@@ -212,7 +212,7 @@ export function makeScenarioSchema(names: ResolvedNames) {
       command: text("shell command for strategy command").min(1).optional(),
       timeout: duration("bound of the whole migration").default("5m"),
     })
-    .describe("the slot migration under test (absent = none)");
+    .describe("the slot migration under test; absent or empty = none, {} = all defaults (atomic, scaleOut 1)");
 
   const fault = z.strictObject({
     at: z
