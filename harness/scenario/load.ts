@@ -9,7 +9,7 @@ import { resolveNames, type ScenarioNames } from "./names.ts";
 import { normalizeScenario } from "./normalize.ts";
 import { applyOverrides, parseOverride } from "./overrides.ts";
 import { issueToProblems } from "./issues.ts";
-import { MAX_REPORTED, problemsError, renderValue, type PathSegment, type Problem, type SourceInfo } from "./problems.ts";
+import { problemsError, renderValue, type PathSegment, type Problem, type SourceInfo } from "./problems.ts";
 import { scenarioSchema } from "./schema.ts";
 import type { Scenario } from "./types.ts";
 
@@ -102,7 +102,7 @@ function readYaml(text: string, fileName: string, lineCounter: LineCounter): Doc
     // the parser recurses; absurd nesting can exhaust the stack
     throw new UsageError(`${fileName}: cannot parse the scenario: ${(e as Error).message}`);
   }
-  const problems: Problem[] = [...doc.errors, ...doc.warnings].slice(0, MAX_REPORTED + 1).map((e) => ({
+  const problems: Problem[] = [...doc.errors, ...doc.warnings].map((e) => ({
     path: [],
     pos: lineCounter.linePos(e.pos[0]),
     message: `${e.name === "YAMLWarning" ? "" : "YAML syntax error: "}${e.message.split("\n")[0]}`,
