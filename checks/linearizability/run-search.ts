@@ -1,0 +1,69 @@
+// Running the search on one key's operations: drop ops that constrain nothing,
+// compile the model, search, and map the result back to the caller's op indices.
+import type { Operation } from "../../workloads/history-types.ts";
+import type { ModelSpec } from "./models.ts";
+import { searchLinearization, type SearchOutcome } from "./search.ts";
+
+type Illegal = Extract<SearchOutcome, { result: "illegal" }>;
+/** A search outcome whose stuck state is also given as a plain value. */
+export type KeyOutcome = Exclude<SearchOutcome, Illegal> | (Illegal & { stuckValue: unknown });
+
+/** Searches `ops` (sorted by call); op ids in the outcome are indices into `ops`. */
+export function runSearch(
+  spec: ModelSpec,
+  ops: readonly Operation[],
+  initial: unknown,
+  deadline: number,
+  signal?: AbortSignal,
+): KeyOutcome {
+  // Ops that constrain nothing (info reads) are left out; map ids back afterwards.
+  let kept: number[] | null = null;
+  for (let i = 0; i < ops.length; i++) {
+    if (spec.isNoop(ops[i])) {
+      kept = [];
+      for (let j = 0; j < ops.length; j++) if (!spec.isNoop(ops[j])) kept.push(j);
+      break;
+    }
+  }
+  const used = kept === null ? ops : kept.map((j) => ops[j]);
+  const n = used.length;
+  const call = new Float64Array(n);
+  const ret = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    call[i] = used[i].call;
+    ret[i] = used[i].ret;
+  }
+  const model = spec.compile(used, initial);
+  const outcome = searchLinearization({ call, ret, model, deadline, signal });
+  if (outcome.result === "unknown") return outcome;
+  if (kept === null) {
+    return outcome.result === "ok" ? outcome : { ...outcome, stuckValue: exactValueAfter(spec, used, initial, outcome.longest) };
+  }
+  const back = (i: number) => kept[i];
+  if (outcome.result === "ok") {
+    // Info reads are placed anywhere; append them at the end so the linearization is total.
+    const lin = outcome.linearization.map(back);
+    for (let j = 0; j < ops.length; j++) if (spec.isNoop(ops[j])) lin.push(j);
+    return { result: "ok", linearization: lin };
+  }
+  return {
+    ...outcome,
+    longest: outcome.longest.map(back),
+    stuckOp: back(outcome.stuckOp),
+    stuckValue: exactValueAfter(spec, used, initial, outcome.longest),
+  };
+}
+
+/**
+ * The real value after a partial linearization: replayed with exact states (the
+ * search merges unobservable values into one state, which a report should not show).
+ */
+function exactValueAfter(spec: ModelSpec, ops: readonly Operation[], initial: unknown, order: readonly number[]): unknown {
+  const exact = spec.compile(ops, initial, true);
+  let state = exact.init;
+  for (const i of order) {
+    state = exact.step(state, i);
+    if (state < 0) return undefined; // cannot happen: every step of `order` was legal
+  }
+  return exact.describe(state);
+}
