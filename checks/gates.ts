@@ -8,7 +8,7 @@
 // (an array counts as its length). A gate whose metric has no value in this run (the checker
 // did not run, no migration) passes as "unknown", never silently true.
 import { EXIT, UsageError } from "../harness/errors.ts";
-import { closestName } from "../harness/scenario/suggest.ts";
+import { distance } from "fastest-levenshtein";
 import type { GateResult, RunResult, Verdict } from "../results/model.ts";
 import { checkerNames } from "./registry.ts";
 import type { CheckResult } from "./types.ts";
@@ -150,6 +150,16 @@ export function metricList(): Array<{ name: string; kind: "number" | "boolean"; 
 const ALLOWED = `a gate is METRIC [OP VALUE] with OP one of ${GATE_OPS.join(" ")} and VALUE a number or true/false, e.g. "lost == 0", "linearizable", "p99_spike_ratio < 5"`;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
+/** The closest known name within 2 edits (a swapped pair of letters is 2), or a third of the word. */
+function nearest(input: string, names: string[]): string | undefined {
+  let best: string | undefined, bestD = Infinity;
+  for (const n of names) {
+    const d = distance(input.toLowerCase(), n.toLowerCase());
+    if (d < bestD) [best, bestD] = [n, d];
+  }
+  return bestD <= Math.max(2, Math.min(3, Math.floor(input.length / 3))) ? best : undefined;
+}
+
 function fail(expr: string, why: string): never {
   throw new UsageError(`gate ${JSON.stringify(expr)}: ${why}`);
 }
@@ -172,7 +182,7 @@ export function parseGate(expr: string): Gate {
   const rest = m[2].trim();
   const known = BY_NAME.get(metric);
   if (!known && !checkerPrefix(metric)) {
-    const near = closestName(metric, [...BY_NAME.keys()]);
+    const near = nearest(metric, [...BY_NAME.keys()]);
     fail(expr, `unknown metric ${JSON.stringify(metric)}${near ? ` — did you mean "${near}"?` : ""}; known metrics: ${[...BY_NAME.keys()].join(", ")}; or <checker>.<figure> with checker one of ${checkerNames().join(", ")}`);
   }
   if (!rest) {

@@ -33,7 +33,10 @@ export function getChecker(name: string): Checker {
 export type CheckerSelection = string[] | Record<string, Record<string, unknown> | undefined> | Array<{ name: string; params?: Record<string, unknown> }>;
 
 export interface RunCheckersOptions {
-  /** per-checker bound, ms (default 10 min); a checker that takes longer is unknown */
+  /**
+   * per-checker bound, ms (default 10 min); a checker that takes longer is unknown. The bound
+   * bites when the checker yields to the event loop (linearizable also has its own budgets).
+   */
   timeoutMs?: number;
 }
 
@@ -66,8 +69,9 @@ async function runOne(checker: Checker, input: CheckInput, timeoutMs: number): P
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      own.abort(new Error(`timed out after ${timeoutMs} ms`));
+      // Settle the race first: a checker that answers its abort must not win it.
       reject(new Error(`timed out after ${timeoutMs} ms`));
+      own.abort(new Error(`timed out after ${timeoutMs} ms`));
     }, timeoutMs);
   });
   try {
