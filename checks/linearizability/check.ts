@@ -50,10 +50,12 @@ export async function checkOperations(
     ({ results, counts: listCounts } = checkListAppendKeys(jobs, opts.failed ?? [], limits));
   } else {
     const spec = SEARCH_MODELS[model];
-    workers = workerCount(o.workers, ops.length, jobs.length, o.parallelMinOps);
-    results = workers > 0
-      ? await checkKeysInWorkers(spec, jobs, limits, o.maxViolationReports, workers)
-      : checkKeys(spec, jobs, limits, o.maxViolationReports);
+    const wanted = workerCount(o.workers, ops.length, jobs.length, o.parallelMinOps);
+    if (wanted > 0) {
+      ({ results, workersUsed: workers } = await checkKeysInWorkers(spec, jobs, limits, o.maxViolationReports, wanted));
+    } else {
+      results = checkKeys(spec, jobs, limits, o.maxViolationReports);
+    }
   }
   return summarise(model, results, ops.length, Date.now() - started, workers, o.maxViolationReports, listCounts);
 }

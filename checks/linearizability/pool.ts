@@ -18,7 +18,7 @@ export async function checkKeysInWorkers(
   limits: KeyLimits,
   describeLeft: number,
   workerCount: number,
-): Promise<KeyResult[]> {
+): Promise<{ results: KeyResult[]; workersUsed: number }> {
   const batches = makeBatches(jobs, workerCount);
   const results: KeyResult[][] = new Array(batches.length);
   const { signal, ...plainLimits } = limits;
@@ -31,6 +31,7 @@ export async function checkKeysInWorkers(
   };
 
   const workers: Worker[] = [];
+  let workersUsed = 0; // workers that answered at least one batch
   try {
     await new Promise<void>((resolve) => {
       let live = 0;
@@ -84,6 +85,7 @@ export async function checkKeysInWorkers(
         };
         w.on("message", (msg: BatchReply | { ready: true }) => {
           if ("ready" in msg || settled) return;
+          if (!answered) workersUsed++;
           answered = true;
           if ("error" in msg) unknownBatch(msg.batch, "error", `worker failed: ${msg.error}`);
           else {
@@ -119,7 +121,7 @@ export async function checkKeysInWorkers(
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return results.flat();
+  return { results: results.flat(), workersUsed };
 }
 
 /** Batches of keys, biggest keys first, each about 1/16 of a worker's share. */

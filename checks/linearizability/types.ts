@@ -97,7 +97,7 @@ export interface LinearizabilityResult {
   violations: Violation[];
   opsChecked: number;
   elapsedMs: number;
-  /** worker threads used (0 = in-process) */
+  /** worker threads that checked keys (0 = all in-process) */
   workers: number;
   [figure: string]: unknown;
 }
