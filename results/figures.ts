@@ -9,7 +9,7 @@
 //                    stuckOp? (id of the op that cannot be placed), linearization? (ids, in order),
 //                    stateAfterLinearization?, keyOps?, truncated? }]   (also failing: index | index[])
 //                    keysChecked?, keysInvalid? | keysFailed?, keysUnknown? (number or array of keys)
-//   completeness:    counts: Record<string, number>; examples: [{ kind, key, expected?, actual?, node? }]
+//   completeness:    counts: Record<string, number>; examples: [{ kind, key, expected?, actual?, node?, slot?, note? }]
 //                    (or examples: Record<kind, string[] | {key,...}[]>)
 //   topology:        findings: [{ severity?: "error"|"warn"|"info", message, node?, slot? }] | string[]
 //   latency:         spikes: [{ startMs, endMs, peakP99Us?, baselineP99Us?, ratio?, note? }],
@@ -50,7 +50,7 @@ export interface LinViolation {
 
 export interface KeyCounts { checked?: number; failed?: number; unknown?: number }
 
-export interface CompletenessExample { kind: string; key: string; expected?: unknown; actual?: unknown; node?: string }
+export interface CompletenessExample { kind: string; key: string; expected?: unknown; actual?: unknown; node?: string; slot?: number; note?: string }
 
 export interface TopologyFinding { severity: "error" | "warn" | "info"; message: string; node?: string; slot?: string }
 
@@ -144,7 +144,7 @@ export function completenessExamples(check: CheckResult): CompletenessExample[] 
   const out: CompletenessExample[] = [];
   const push = (kind: string, e: unknown) => {
     if (isObj(e) && str(e.key) !== undefined) {
-      out.push({ kind: str(e.kind) ?? kind, key: str(e.key)!, expected: e.expected, actual: e.actual, node: str(e.node) });
+      out.push({ kind: str(e.kind) ?? kind, key: str(e.key)!, expected: e.expected, actual: e.actual, node: str(e.node), slot: num(e.slot), note: str(e.note) });
     } else if (str(e) !== undefined) {
       out.push({ kind, key: str(e)! });
     }
@@ -210,7 +210,7 @@ export function describeCheck(check: CheckResult, max = 8): string[] {
   const examples = completenessExamples(check) ?? [];
   const show = (v: unknown) => (v === null ? "(absent)" : JSON.stringify(v));
   for (const e of examples.slice(0, 5)) {
-    lines.push(`${e.kind}: ${e.key}${e.expected !== undefined ? ` expected ${show(e.expected)}` : ""}${e.actual !== undefined ? ` got ${show(e.actual)}` : ""}${e.node ? ` on ${e.node}` : ""}`);
+    lines.push(`${e.kind}: ${e.key}${e.expected !== undefined ? ` expected ${show(e.expected)}` : ""}${e.actual !== undefined ? ` got ${show(e.actual)}` : ""}${e.node ? ` on ${e.node}` : ""}${e.note ? ` (${e.note})` : ""}`);
   }
   for (const f of (topologyFindings(check) ?? []).filter((f) => f.severity !== "info")) {
     lines.push(`${f.severity}: ${f.message}${f.node ? ` (${f.node})` : ""}`);

@@ -149,7 +149,7 @@ function reportCheck(name: string, c: CheckResult, r: RunResult): ReportCheck {
       counts,
       examplesOmitted: Math.max(0, ex.length - MAX_EXAMPLES_SHOWN),
       examples: ex.slice(0, MAX_EXAMPLES_SHOWN).map((e) => ({
-        kind: e.kind, key: e.key, node: e.node,
+        kind: e.kind, key: e.key, node: e.node, slot: e.slot, note: e.note,
         expected: e.expected === undefined ? undefined : e.expected === null ? "(absent)" : compact(e.expected),
         actual: e.actual === undefined ? undefined : e.actual === null ? "(absent)" : compact(e.actual),
       })),

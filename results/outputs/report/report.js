@@ -571,7 +571,7 @@
 
   function table(headers, rows) {
     return h("div", { class: "table-wrap" }, h("table", { class: "data" },
-      h("thead", null, h("tr", null, headers.map(function (x) { return h("th", { class: /^(#|Ops|Duration|Peak|Baseline|Ratio|Count|at|Start|End)/.test(x) ? "num" : null, text: x }); }))),
+      h("thead", null, h("tr", null, headers.map(function (x) { return h("th", { class: /^(#|Ops|Duration|Peak|Baseline|Ratio|Count|at|Start|End|Slot)$|^(Peak|Baseline|Call|Return)/.test(x) ? "num" : null, text: x }); }))),
       h("tbody", null, rows)));
   }
 
@@ -606,14 +606,16 @@
   function completenessSection(box, c) {
     if (c.counts) {
       box.appendChild(h("div", { class: "counts" }, Object.keys(c.counts).map(function (k) {
-        var hot = /lost|stale|unexpected|missing|wrong|corrupt/i.test(k) && c.counts[k] > 0;
+        var hot = /lost|stale|unexpected|missing|wrong|corrupt|duplicate|orphan|divergent/i.test(k) && c.counts[k] > 0;
         return h("div", { class: "count" + (hot ? " hot" : "") }, h("b", { text: fmt.int(c.counts[k]) }), h("span", { text: k }));
       })));
     }
     if (c.examples.length) {
       box.appendChild(h("h3", { text: "Example keys" }));
-      box.appendChild(table(["Kind", "Key", "Expected", "Actual", "Node"], c.examples.map(function (e) {
-        return h("tr", null, h("td", { text: e.kind }), h("td", { class: "key", text: e.key }), h("td", { class: "mono", text: e.expected != null ? e.expected : "" }), h("td", { class: "mono", text: e.actual != null ? e.actual : "" }), h("td", { text: e.node || "" }));
+      var hasNote = c.examples.some(function (e) { return e.note; }), hasSlot = c.examples.some(function (e) { return e.slot != null; });
+      box.appendChild(table(["Kind", "Key", "Expected", "Actual", "Node"].concat(hasSlot ? ["Slot"] : [], hasNote ? ["Note"] : []), c.examples.map(function (e) {
+        return h("tr", null, h("td", { text: e.kind }), h("td", { class: "key", text: e.key }), h("td", { class: "mono", text: e.expected != null ? e.expected : "" }), h("td", { class: "mono", text: e.actual != null ? e.actual : "" }), h("td", { text: e.node || "" }),
+          hasSlot ? h("td", { class: "num", text: e.slot != null ? e.slot : "" }) : null, hasNote ? h("td", { class: "wrap small", text: e.note || "" }) : null);
       })));
       if (c.examplesOmitted) box.appendChild(h("p", { class: "muted small", text: c.examplesOmitted + " more examples in result.json." }));
     }
@@ -742,5 +744,7 @@
     if (sec) group.resize(SP.widthOf(sec) - 40);
     if (hdrChart && hdrEl) hdrChart.setSize({ width: SP.widthOf(hdrEl), height: 300 });
   });
+  // for people poking at the page in devtools, and for the browser test
+  window.slotproofReport = { charts: group.charts, hdr: function () { return hdrChart; }, reset: function () { group.reset(); } };
   document.documentElement.setAttribute("data-rendered", "true");
 })();
