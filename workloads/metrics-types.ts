@@ -34,6 +34,10 @@ export interface MetricsWindow {
   dropped: number;
   /** compressed base64 HdrHistogram of `latency` for this window (for the interval log) */
   hdr?: string;
+  /** open loop: actual send - intended start (the harness's own scheduling lag), microseconds */
+  schedulingLag?: LatencySummary;
+  /** event-loop delay of the load threads in this window (worst thread), microseconds */
+  eventLoopLag?: LatencySummary;
 }
 
 export interface WorkloadSummary {
@@ -50,6 +54,8 @@ export interface WorkloadSummary {
   dropped: number;
   /** harness event-loop lag (noise floor), microseconds */
   eventLoopLag: LatencySummary;
+  /** open loop: actual send - intended start over the run, microseconds */
+  schedulingLag?: LatencySummary;
   /** server-side errorstats deltas, when collected */
   serverErrorstats?: Record<string, number>;
 }

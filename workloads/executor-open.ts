@@ -1,0 +1,83 @@
+// Open loop: ops start at intended times from an arrival schedule, whatever the
+// cluster does. Latency = completion - intended start (a stall shows up in full, no
+// coordinated omission); service time = completion - actual send. When the in-flight
+// cap is reached, due ops wait: they are sent late (counted, and their wait is part
+// of their latency) or, once overdue by more than the timeout, dropped (counted).
+import type { WorkerArrivals } from "./arrival.ts";
+import type { ExecutorContext } from "./executor-types.ts";
+
+export class OpenLoopExecutor {
+  private issued = 0;
+  private inflightCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private conn = 0;
+  private readonly lateToleranceMs: number;
+
+  constructor(
+    private readonly ctx: ExecutorContext,
+    private readonly arrivals: WorkerArrivals,
+    /** schedule time 0, ms on the run clock */
+    private readonly startMs: number,
+    private readonly maxInFlight: number,
+    lateToleranceMs: number,
+  ) {
+    this.lateToleranceMs = lateToleranceMs;
+  }
+
+  get inflight(): number {
+    return this.inflightCount;
+  }
+
+  start(): void {
+    this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** sends every op that is due (cap permitting) and arms the timer for the next one */
+  private readonly pump = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const { clock, recorder, windows } = this.ctx;
+    let now = clock.nowMs();
+    windows.maybeRotate(now);
+    const due = this.arrivals.dueAt(now - this.startMs);
+    while (this.issued < due && this.inflightCount < this.maxInFlight) {
+      const intended = this.startMs + this.arrivals.timeOf(this.issued++);
+      if (now - intended > this.ctx.timeoutMs) {
+        recorder.dropped++; // waited for a free slot longer than an op may take
+        continue;
+      }
+      this.send(intended, now);
+      now = clock.nowMs();
+    }
+    if (this.issued < due) return; // at the cap: completions pump again
+    const next = this.startMs + this.arrivals.timeOf(this.issued);
+    if (next === Infinity) return;
+    this.timer = setTimeout(this.pump, Math.max(0, next - now));
+  };
+
+  private send(intended: number, now: number): void {
+    const { client, ops, recorder, migrating, clock, windows, connections } = this.ctx;
+    const op = ops.next();
+    const lag = now - intended;
+    recorder.recordSchedulingLag(lag * 1000);
+    if (lag > this.lateToleranceMs) recorder.late++;
+    const isMigrating = migrating[op.slot] === 1;
+    const cls = op.cls;
+    this.inflightCount++;
+    this.conn = (this.conn + 1) % connections;
+    client.send(op.payload, op.slot, this.conn, (err) => {
+      const done = clock.nowMs();
+      windows.maybeRotate(done);
+      recorder.record((done - intended) * 1000, (done - now) * 1000, cls, isMigrating, err ? this.ctx.errorClass(err) : undefined);
+      this.inflightCount--;
+      if (!this.stopped && this.timer === undefined) this.pump();
+    });
+  }
+}

@@ -1,0 +1,176 @@
+// RESP2 encoding and an incremental, resumable reply parser. The load engine speaks
+// RESP itself (see client.ts for why) so that every byte on the wire is accounted for.
+
+export type Reply = string | number | null | RespError | Reply[];
+
+/** An error reply from the server; `code` is its first word (MOVED, ASK, TRYAGAIN, ERR ...). */
+export class RespError extends Error {
+  override readonly name = "RespError";
+  readonly code: string;
+  constructor(message: string) {
+    super(message);
+    const sp = message.indexOf(" ");
+    this.code = sp < 0 ? message : message.slice(0, sp);
+  }
+}
+
+/** true when every char is 7-bit ASCII (then chars = bytes) */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+/** A string whose chars are the UTF-8 bytes of `s` (identity for ASCII). */
+export function toByteString(s: string): string {
+  return isAscii(s) ? s : Buffer.from(s, "utf8").toString("latin1");
+}
+
+/**
+ * Encodes one command as a RESP array of bulk strings, as a *byte string*: one char
+ * per byte, written to sockets with the "latin1" encoding (the cheapest string write).
+ * Non-ASCII arguments are UTF-8 encoded first.
+ */
+export function encodeCommand(args: readonly string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const arg of args) {
+    const a = toByteString(arg);
+    s += `$${a.length}\r\n${a}\r\n`;
+  }
+  return s;
+}
+
+const INCOMPLETE = Symbol("incomplete");
+interface ArrayFrame {
+  arr: Reply[];
+  idx: number;
+}
+
+/**
+ * Feed it socket chunks; it calls `onReply` once per complete top-level reply.
+ * Resumable: a reply split across chunks is continued, not re-parsed from its
+ * start (long arrays stay linear), and a long bulk string waits until all of its
+ * bytes have arrived before any copy is made.
+ */
+export class RespParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private stack: ArrayFrame[] = [];
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  /** total bytes (from buf[0]) the incomplete element needs; 0 = unknown */
+  private need = 0;
+
+  constructor(private readonly onReply: (reply: Reply) => void) {}
+
+  reset(): void {
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
+    this.stack = [];
+    this.pending = [];
+    this.pendingLen = 0;
+    this.need = 0;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.need > 0 && this.buf.length + this.pendingLen + chunk.length < this.need) {
+      this.pending.push(chunk);
+      this.pendingLen += chunk.length;
+      return;
+    }
+    if (this.pos < this.buf.length || this.pending.length > 0) {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.pending, chunk]);
+    } else {
+      this.buf = chunk;
+    }
+    this.pos = 0;
+    this.pending = [];
+    this.pendingLen = 0;
+    this.need = 0;
+    this.parseAll();
+  }
+
+  private parseAll(): void {
+    const buf = this.buf;
+    while (this.pos < buf.length) {
+      const start = this.pos;
+      let value = this.parseElement(buf);
+      if (value === INCOMPLETE) {
+        this.buf = buf.subarray(start);
+        if (this.need > 0) this.need -= start;
+        this.pos = 0;
+        return;
+      }
+      if (value === undefined) continue; // an array header was pushed
+      // attach the finished element to the arrays it completes
+      while (this.stack.length > 0) {
+        const top = this.stack[this.stack.length - 1];
+        top.arr[top.idx++] = value as Reply;
+        if (top.idx < top.arr.length) {
+          value = undefined;
+          break;
+        }
+        this.stack.pop();
+        value = top.arr;
+      }
+      if (value !== undefined) this.onReply(value as Reply);
+    }
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
+  }
+
+  /** One element: a complete scalar, `undefined` after pushing an array frame, or INCOMPLETE. */
+  private parseElement(buf: Buffer): Reply | undefined | typeof INCOMPLETE {
+    const p = this.pos;
+    const lineEnd = buf.indexOf(13, p + 1);
+    if (lineEnd < 0 || lineEnd + 1 >= buf.length) return INCOMPLETE;
+    const type = buf[p];
+    switch (type) {
+      case 43: // '+'
+        this.pos = lineEnd + 2;
+        return buf.toString("utf8", p + 1, lineEnd);
+      case 45: // '-'
+        this.pos = lineEnd + 2;
+        return new RespError(buf.toString("utf8", p + 1, lineEnd));
+      case 58: // ':'
+        this.pos = lineEnd + 2;
+        return parseIntAt(buf, p + 1, lineEnd);
+      case 36: { // '$'
+        const len = parseIntAt(buf, p + 1, lineEnd);
+        if (len < 0) {
+          this.pos = lineEnd + 2;
+          return null;
+        }
+        const dataStart = lineEnd + 2;
+        const end = dataStart + len;
+        if (end + 2 > buf.length) {
+          this.need = end + 2;
+          return INCOMPLETE;
+        }
+        this.pos = end + 2;
+        return buf.toString("utf8", dataStart, end);
+      }
+      case 42: { // '*'
+        const n = parseIntAt(buf, p + 1, lineEnd);
+        this.pos = lineEnd + 2;
+        if (n < 0) return null;
+        if (n === 0) return [];
+        this.stack.push({ arr: new Array<Reply>(n), idx: 0 });
+        return undefined;
+      }
+      default:
+        throw new Error(`RESP protocol error: unexpected type byte 0x${type.toString(16)}`);
+    }
+  }
+}
+
+function parseIntAt(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  let neg = false;
+  if (buf[i] === 45) {
+    neg = true;
+    i++;
+  }
+  let n = 0;
+  for (; i < end; i++) n = n * 10 + (buf[i] - 48);
+  return neg ? -n : n;
+}
