@@ -1,0 +1,117 @@
+import fc from "fast-check";
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64, HistogramLogReader } from "hdr-histogram-js";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { IntervalLogWriter } from "./hdr-log.ts";
+import { FastHistogram, WindowMerger, WindowRecorder, newHistogram, summarize, type WorkerWindow } from "./metrics.ts";
+
+describe("FastHistogram", () => {
+  it("produces exactly the HdrHistogram of the same values", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })), { minLength: 1, maxLength: 300 }), (values) => {
+        const fast = new FastHistogram();
+        const direct = newHistogram();
+        for (const v of values) {
+          fast.record(v);
+          direct.recordValue(v);
+        }
+        const decoded = decodeFromCompressedBase64(fast.encode()!);
+        // what the direct histogram looks like after the same trip (max becomes its bucket's top)
+        const reference = decodeFromCompressedBase64(encodeIntoCompressedBase64(direct));
+        for (const p of [0, 50, 90, 99, 99.9, 100]) expect(decoded.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+        expect(decoded.totalCount).toBe(values.length);
+        expect(decoded.maxValue).toBe(reference.maxValue);
+        expect(decoded.minNonZeroValue).toBe(reference.minNonZeroValue);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("clamps what it cannot hold and resets to empty", () => {
+    const h = new FastHistogram();
+    h.record(-5);
+    h.record(1e12);
+    h.record(Number.NaN);
+    expect(decodeFromCompressedBase64(h.encode()!).totalCount).toBe(3);
+    h.reset();
+    expect(h.encode()).toBeUndefined();
+  });
+});
+
+function workerWindow(worker: number, index: number, values: number[], extra: Partial<WorkerWindow> = {}): WorkerWindow {
+  const r = new WindowRecorder();
+  for (const v of values) r.record(v, v / 2, "read", worker === 0);
+  return r.take({ worker, index, startMs: index * 1000, endMs: (index + 1) * 1000, redirects: { MOVED: 1, ASK: 0, TRYAGAIN: 0 }, eventLoop: null, ...extra });
+}
+
+describe("WindowMerger", () => {
+  it("emits a window once every worker reported it, in order, with merged figures", () => {
+    const m = new WindowMerger(2);
+    expect(m.add(workerWindow(0, 5, [100, 200]))).toEqual([]);
+    expect(m.add(workerWindow(0, 6, [300]))).toEqual([]);
+    const [w5] = m.add(workerWindow(1, 5, [1000, 2000, 3000]));
+    expect(w5.ops).toBe(5);
+    expect(w5.latency.count).toBe(5);
+    expect(w5.latency.max).toBe(3001); // top of 3000's bucket (3 significant digits)
+    expect(w5.service.max).toBe(1500);
+    expect(w5.bySlotClass.migrating?.count).toBe(2);
+    expect(w5.bySlotClass.other?.count).toBe(3);
+    expect(w5.redirects.MOVED).toBe(2);
+    expect(w5.startMs).toBe(5000);
+    expect(decodeFromCompressedBase64(w5.hdr!).totalCount).toBe(5);
+    const rest = m.add(workerWindow(1, 6, []));
+    expect(rest.map((w) => w.ops)).toEqual([1]);
+    const s = m.summary(2000);
+    expect(s.ops).toBe(6);
+    expect(s.opsPerSec).toBe(3);
+    expect(s.latency.max).toBe(3001);
+    expect(s.byClass.read?.count).toBe(6);
+  });
+
+  it("flush completes windows a dead worker never reported", () => {
+    const m = new WindowMerger(2);
+    m.add(workerWindow(0, 1, [10]));
+    expect(m.flush().map((w) => w.ops)).toEqual([1]);
+  });
+
+  it("summaries report microsecond percentiles", () => {
+    const h = newHistogram();
+    for (let i = 1; i <= 1000; i++) h.recordValue(i);
+    const s = summarize(h);
+    expect(s.p50).toBe(500);
+    expect(s.p99).toBe(990);
+    expect(s.max).toBe(1000);
+    expect(s.count).toBe(1000);
+  });
+});
+
+describe("interval log", () => {
+  it("writes a log HdrHistogram's reader reads back (untagged latency + tagged series)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "slotproof-hdr-"));
+    try {
+      const file = path.join(dir, "latency.hlog");
+      const log = new IntervalLogWriter(file, 1_700_000_000_000);
+      for (let i = 0; i < 3; i++) {
+        const lat = newHistogram();
+        const svc = newHistogram();
+        for (let v = 1; v <= 100; v++) {
+          lat.recordValue(v * (i + 1));
+          svc.recordValue(v);
+        }
+        log.window(i * 1000, 1000, new Map([["latency", lat], ["service", svc]]));
+      }
+      await log.close();
+      const text = readFileSync(file, "utf8");
+      expect(text).toMatch(/^#\[Histogram log format version 1.3\]$/m);
+      expect(text).toMatch(/^Tag=service,0\.000,1\.000,0\.100,/m);
+      const reader = new HistogramLogReader(text);
+      const maxes: number[] = [];
+      for (let h = reader.nextIntervalHistogram(); h; h = reader.nextIntervalHistogram()) if (h.tag === "NO TAG" || !h.tag) maxes.push(h.maxValue);
+      expect(maxes).toEqual([100, 200, 300]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
