@@ -77,6 +77,7 @@ describe("final snapshot", () => {
     expect(prim.reduce((a, n) => a + Object.keys(n.keys).length, 0)).toBe(keys.length);
     for (const r of snap.nodes.filter((n) => n.role === "replica")) {
       expect(r.replication?.caughtUp).toBe(true);
+      expect(r.sameAsPrimary).toBe(true); // DEBUG DIGEST matched: not read twice
       expect(r.keys).toEqual(snap.nodes.find((n) => n.id === r.primaryId)!.keys);
     }
     expect(Object.values(snap.slotKeyCounts!).reduce((a, b) => a + b, 0)).toBe(keys.length);
@@ -199,6 +200,9 @@ describe("completeness and topology against real servers", () => {
     // v2 changes the primary only: the script turns replication of its effects off.
     await cluster.admin(p.name).call("EVAL", "redis.set_repl(redis.REPL_NONE); return redis.call('SET', KEYS[1], ARGV[1])", "1", k, "v2");
     const r = await check([...write(k, "v1"), ...write(k, "v2")]);
+    const read = r.snap.nodes.find((n) => n.id === replica.id)!;
+    expect(read.sameAsPrimary).toBeUndefined(); // digests differ: read in full
+    expect(read.keys).toEqual({ [k]: "v1" });
     expect(r.completeness.valid).toBe(false);
     expect(r.completeness.counts).toMatchObject({ "replica-divergent": 1, lost: 0 });
     expect(r.completeness.examples).toContainEqual(expect.objectContaining({ kind: "replica-divergent", key: k, node: replica.name, expected: "v2", actual: "v1" }));

@@ -55,8 +55,9 @@ export async function takeSnapshot(cluster: Cluster, options: SnapshotOptions = 
       conns.set(n.id, connect(n, opts.commandTimeoutMs));
     }
     await waitForReplicas(nodes, conns, opts.waitReplicasMs, opts.signal);
+    const twins = await identicalReplicas(nodes, conns);
     await Promise.all(
-      nodes.filter((n) => !n.error).map(async (n) => {
+      nodes.filter((n) => !n.error && !twins.has(n.id)).map(async (n) => {
         try {
           await readNode(n, conns.get(n.id)!, selfView.get(n.id), opts);
         } catch (e) {
@@ -65,6 +66,20 @@ export async function takeSnapshot(cluster: Cluster, options: SnapshotOptions = 
         }
       }),
     );
+    for (const [replicaId, primary] of twins) {
+      const r = nodes.find((n) => n.id === replicaId)!;
+      if (!primary.error) {
+        Object.assign(r, { keys: primary.keys, sameAsPrimary: true });
+        if (primary.lists) r.lists = primary.lists;
+        if (primary.unreadable) r.unreadable = primary.unreadable;
+        continue;
+      }
+      try {
+        await readNode(r, conns.get(r.id)!, selfView.get(r.id), opts); // the primary's read failed after all
+      } catch (e) {
+        r.error = `read failed: ${(e as Error).message}`;
+      }
+    }
     const slotKeyCounts = await countKeysPerSlot(nodes, conns, owners);
     const snap: ClusterSnapshot = {
       takenAt: new Date().toISOString(),
@@ -193,6 +208,38 @@ async function waitForReplicas(nodes: SnapshotNode[], conns: Map<string, Redis>,
     if (pending.length === 0 || Date.now() >= deadline) return;
     await new Promise((res) => setTimeout(res, 50));
   }
+}
+
+/**
+ * Replicas whose whole dataset has the same DEBUG DIGEST as their primary's: reading them key
+ * by key would only read the same values again (half the snapshot's time with one replica
+ * each). Any replica that differs, or a server without DEBUG, is read in full.
+ */
+async function identicalReplicas(nodes: SnapshotNode[], conns: Map<string, Redis>): Promise<Map<string, SnapshotNode>> {
+  const out = new Map<string, SnapshotNode>();
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const digest = async (n: SnapshotNode): Promise<string | undefined> => {
+    try {
+      const d = await conns.get(n.id)!.call("DEBUG", "DIGEST");
+      return typeof d === "string" && d.length > 0 ? d : undefined;
+    } catch {
+      return undefined; // DEBUG disabled (enable-debug-command no): read the replica
+    }
+  };
+  const cache = new Map<string, Promise<string | undefined>>();
+  const of = (n: SnapshotNode) => {
+    if (!cache.has(n.id)) cache.set(n.id, digest(n));
+    return cache.get(n.id)!;
+  };
+  await Promise.all(
+    nodes.map(async (r) => {
+      const p = r.primaryId ? byId.get(r.primaryId) : undefined;
+      if (r.role !== "replica" || r.error || !p || p.error || p.role !== "primary") return;
+      const [dr, dp] = await Promise.all([of(r), of(p)]);
+      if (dr !== undefined && dr === dp) out.set(r.id, p);
+    }),
+  );
+  return out;
 }
 
 /** SCAN MATCH patterns for the key filter (prefixes escaped: they are literal). */

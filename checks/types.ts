@@ -36,6 +36,11 @@ export interface ClusterSnapshot {
     ownSlots?: Array<[number, number]>;
     /** replicas: replication offset against the primary's when the snapshot was read */
     replication?: { offset: number; primaryOffset: number; caughtUp: boolean };
+    /**
+     * replicas: DEBUG DIGEST (a digest of the whole dataset) equalled the primary's, so the
+     * keys were not read again: `keys`, `lists` and `unreadable` are the primary's
+     */
+    sameAsPrimary?: boolean;
     /** the node could not be read (unreachable, paused): its keys are unknown */
     error?: string;
   }>;

@@ -246,7 +246,7 @@ function replicaDivergence(snapshot: ClusterSnapshot, byId: Map<string, SnapNode
   for (const r of snapshot.nodes) {
     if (r.role !== "replica" || r.error || !r.primaryId) continue;
     const p = byId.get(r.primaryId);
-    if (!p || p.error) continue;
+    if (!p || p.error || r.sameAsPrimary) continue; // sameAsPrimary: whole-dataset digests matched
     const lag = r.replication && !r.replication.caughtUp ? `; ${r.name} had not caught up (${Math.max(0, r.replication.primaryOffset - r.replication.offset)} bytes behind)` : "";
     const keys = new Set<string>([...nodeKeys(p), ...nodeKeys(r)]);
     for (const k of keys) {
