@@ -26,6 +26,30 @@ export interface MigrationPlan {
   removedPrimaries: string[];
   moves: Move[];
   totalSlots: number;
+  /** replicas each added primary gets (scale-out), when the plan was prepared on a cluster */
+  replicasPerAdded?: number;
+  /** slots each primary (by name) holds once the plan is done; removed primaries hold 0 */
+  slotsAfter?: Record<string, number>;
+}
+
+/** One observation of migration progress (see progress.ts). */
+export interface ProgressSample {
+  /** ms since run start (monotonic, ctx.now()) */
+  atMs: number;
+  slotsMoved: number;
+  slotsPlanned: number;
+  keysMoved: number;
+  keysPlanned: number;
+}
+
+/** What the driver found when it checked the cluster after the migration. */
+export interface MigrationVerification {
+  /** cluster health as `--cluster check` sees it, after a bounded settle wait */
+  healthy: boolean;
+  /** exactly what is wrong (empty when healthy and every planned slot is on its target) */
+  problems: string[];
+  /** planned slots not owned by their planned target */
+  misplacedSlots: number;
 }
 
 export type MigrationEventKind =
@@ -51,6 +75,14 @@ export interface MigrationOutcome {
   keysMoved: number;
   bytesMoved?: number;
   error?: string;
+  keysPerSec?: number;
+  /** MB (10^6 bytes) per second, from bytesMoved */
+  mbPerSec?: number;
+  /** how bytesMoved was obtained ("estimate: MEMORY USAGE sample x keys" or "measured") */
+  bytesSource?: string;
+  /** exit code of the user's tool (strategy `command`) */
+  exitCode?: number | null;
+  verification?: MigrationVerification;
 }
 
 export interface StrategyContext {
@@ -68,6 +100,11 @@ export interface StrategyContext {
 
 export interface MigrationStrategy {
   readonly name: string;
-  /** runs every move of the plan; yields events; throws only on harness errors */
+  /** runs every move of the plan; yields events; throws only on harness errors.
+   *  A migration that does not succeed ends with a `finished` event whose `outcome`
+   *  is "failed" | "cancelled" | "timeout" (and `error`); returning without one means success. */
   run(plan: MigrationPlan, ctx: StrategyContext): AsyncIterable<MigrationEvent>;
+  /** checks parameters and that the server supports the strategy, before any node is added;
+   *  throws UsageError naming the field, the value and what is allowed */
+  preflight?(cluster: StartedCluster, params: Record<string, unknown>): Promise<void>;
 }
