@@ -91,6 +91,11 @@ describe("recheck", () => {
     expect(r).toMatchObject({ verdict: "unknown", exitCode: 2 });
   });
 
+  it("gates given by the user are parsed first: a typo is a usage error", async () => {
+    await writeRunDir({ keys: {}, document });
+    await expect(recheck(dir, { gates: ["lsot == 0"] })).rejects.toThrow(/gate "lsot == 0": unknown metric "lsot" — did you mean "lost"/);
+  });
+
   it("a directory that is not a run directory is a usage error", async () => {
     await expect(recheck(dir)).rejects.toThrow(UsageError);
   });

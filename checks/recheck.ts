@@ -15,7 +15,7 @@ import { parseScenario, type ScenarioNames } from "../harness/scenario/index.ts"
 import type { GateResult, RunResult } from "../results/model.ts";
 import { readRunDir, writeResultJson } from "../results/outputs/json.ts";
 import type { HistoryEvent, HistoryModel } from "../workloads/history-types.ts";
-import { evaluateGates, verdictOf, type VerdictOutcome } from "./gates.ts";
+import { evaluateGates, parseGates, verdictOf, type VerdictOutcome } from "./gates.ts";
 import { checkerNames, runCheckers, type CheckerSelection } from "./registry.ts";
 import type { CheckResult, ClusterSnapshot } from "./types.ts";
 
@@ -25,7 +25,7 @@ export const PRELOAD_FILE = "preload.json";
 export interface RecheckOptions {
   /** checkers to run instead of the scenario's (names, or name -> params) */
   checks?: CheckerSelection;
-  /** gates to evaluate instead of the scenario's */
+  /** gates to evaluate instead of the scenario's (checked first: a bad one throws UsageError) */
   gates?: string[];
   /** per-checker bound, ms */
   timeoutMs?: number;
@@ -94,6 +94,7 @@ async function settingsOf(result: RunResult): Promise<Settings> {
 
 /** Re-runs the checkers on DIR and returns the new checks, gates and verdict. */
 export async function recheck(dir: string, opts: RecheckOptions = {}): Promise<RecheckOutcome> {
+  const explicitGates = opts.gates ? parseGates(opts.gates) : undefined; // the user's own gates: a typo is a usage error
   const run = await readRunDir(dir);
   const result = run.result;
   const history = run.history ?? [];
@@ -122,7 +123,7 @@ export async function recheck(dir: string, opts: RecheckOptions = {}): Promise<R
     { timeoutMs: opts.timeoutMs },
   );
   const updated: RunResult = { ...result, checks };
-  const gates = evaluateGates(opts.gates ?? settings.gates, updated);
+  const gates = evaluateGates(explicitGates ?? settings.gates, updated);
   // A run that ended in a harness error stays one: re-checking does not complete the run.
   const v = verdictOf(checks, gates, result.verdict === "error" ? (result.reason ?? "the run ended in a harness error") : undefined);
   updated.gates = gates;
