@@ -121,6 +121,7 @@ export function checkCompleteness(input: CompletenessInput, options: Completenes
     const ex = (cls: KeyClass, extra: Partial<Example>): void => void candidates.push({ cls, ex: { kind: cls, key, slot, node: owner?.name, ...extra } });
 
     if (owner?.error) ex("unknown", { note: `owner ${owner.name} could not be read: ${owner.error}` });
+    else if (ownerId && !owner) ex("unknown", { node: ownerId.slice(0, 8), note: `owner ${ownerId.slice(0, 8)} of slot ${slot} was not read (down or removed)` });
     else if (h) {
       const j = judgeKey(model, h, found);
       const note = !owner ? `slot ${slot} has no owner` : j.note;

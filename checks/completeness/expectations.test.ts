@@ -165,6 +165,13 @@ describe("checkCompleteness on a synthetic snapshot", () => {
     expect(r.counts.unknown).toBe(1);
   });
 
+  it("an owner missing from the snapshot (killed, removed) makes its keys unknown, not lost", () => {
+    const s2 = snap({}, {});
+    s2.nodes.splice(1, 1);
+    const r = checkCompleteness({ history: hist(kB, "v1"), model: "register", snapshot: s2 });
+    expect(r).toMatchObject({ valid: "unknown", counts: { unknown: 1, lost: 0 } });
+  });
+
   it("server-side slot counts catch keys the snapshot did not read", () => {
     const s2 = snap({ [kA]: "v1" }, {});
     s2.slotKeyCounts = { [String(keySlot(kA))]: 2 };

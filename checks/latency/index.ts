@@ -80,6 +80,8 @@ export interface LatencyResult extends CheckResult, SeriesFigures {
   factor: number;
   floorMs: number;
   throughput: ReturnType<typeof throughput>;
+  /** the window with the worst p99, in full */
+  worstWindow?: { startMs: number; durationMs: number; p50Us: number; p99Us: number; p999Us: number; maxUs: number; opsPerSec?: number; late: number; dropped: number };
   late: number;
   dropped: number;
   byClass: Partial<Record<OpClass, SeriesFigures>>;
@@ -110,6 +112,12 @@ export function checkLatency(run: RunRecordForChecks, params: LatencyParams = {}
   const bySlotClass: LatencyResult["bySlotClass"] = {};
   for (const c of ["migrating", "other"] as const) if (scope.some((w) => w.bySlotClass[c]?.count)) bySlotClass[c] = series((w) => w.bySlotClass[c]);
   const tp = throughput(scope, baseline);
+  const worst = scope.find((w) => w.startMs === all.worstP99AtMs && w.latency.count > 0);
+  const worstWindow = worst && {
+    startMs: worst.startMs, durationMs: worst.durationMs,
+    p50Us: worst.latency.p50, p99Us: worst.latency.p99, p999Us: worst.latency.p999, maxUs: worst.latency.max,
+    opsPerSec: worst.durationMs > 0 ? (worst.ops * 1000) / worst.durationMs : undefined, late: worst.late, dropped: worst.dropped,
+  };
   const late = scope.reduce((a, w) => a + w.late, 0);
   const dropped = scope.reduce((a, w) => a + w.dropped, 0);
 
@@ -142,6 +150,7 @@ export function checkLatency(run: RunRecordForChecks, params: LatencyParams = {}
     factor: rule.factor,
     floorMs: rule.floorMs,
     throughput: tp,
+    worstWindow,
     late,
     dropped,
     byClass,

@@ -80,6 +80,7 @@ describe("latency checker", () => {
     expect(r.spikeCount).toBe(1);
     expect(r.spikeMs).toBe(1000);
     expect(r.maxLatencyUs).toBe(100_000);
+    expect(r.worstWindow).toMatchObject({ startMs: 12_000, p99Us: 50_000, p999Us: 75_000, maxUs: 100_000, opsPerSec: 1000, late: 0 });
     expect(r.valid).toBe(true); // spikes are figures; no hard limit set
   });
 
