@@ -87,7 +87,10 @@ export function keyFigures(r: RunResult): KeyFigures {
 
   const span = migrationSpan(r);
   const migrationMs = r.migration.durationMs ?? (span ? span.endMs - span.startMs : undefined);
-  const keysPerSec = migrationMs && migrationMs > 0 ? (r.migration.keysMoved * 1000) / migrationMs : undefined;
+  // the migration driver may report its own rate (newer records); else keys moved over duration
+  const reported = (r.migration as { keysPerSec?: unknown }).keysPerSec;
+  const keysPerSec = typeof reported === "number" && Number.isFinite(reported) ? reported
+    : migrationMs && migrationMs > 0 ? (r.migration.keysMoved * 1000) / migrationMs : undefined;
 
   const baselineP99Us = baselineP99(r);
   const during = span ? windows.filter((x) => x.startMs + x.durationMs > span.startMs && x.startMs < span.endMs) : windows;

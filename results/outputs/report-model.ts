@@ -74,7 +74,8 @@ export interface ReportData {
   };
   progress: { t: number[]; slotsPct: number[]; keysPct: number[]; slotsMoved: number[]; keysMoved: number[]; slotsPlanned: number; keysPlanned: number };
   bands: { phases: PhaseRecord[]; migration?: { startMs: number; endMs: number; label: string }; faults: Array<Omit<FaultEvent, "detail"> & { label: string; detailText?: string }> };
-  jobs: Array<{ atMs: number; jobId: string; state: string }>;
+  /** job states; `side` is Valkey atomic migration's export (source) or import (target) view */
+  jobs: Array<{ atMs: number; jobId: string; side?: string; state: string }>;
   events: { counts: Record<string, number>; list: Array<{ atMs: number; kind: string; text: string }>; omitted: number };
   migration: MigrationOutcome;
   percentiles: PercentileCurves;
@@ -168,6 +169,18 @@ function reportCheck(name: string, c: CheckResult, r: RunResult): ReportCheck {
   return out;
 }
 
+/**
+ * A short, stable name for the job an event belongs to: Valkey atomic jobs have 40-char names
+ * (shown as their first 8); the command strategy has a pid.
+ */
+function jobLabel(e: Record<string, unknown>): string {
+  const id = e.jobId ?? e.job;
+  const base = typeof id === "string" && id.length > 0 ? (/^[0-9a-f]{24,}$/i.test(id) ? id.slice(0, 8) : id)
+    : typeof e.pid === "number" ? `pid ${e.pid}`
+    : typeof e.node === "string" ? e.node : "job";
+  return base;
+}
+
 function eventText(e: Record<string, unknown>): string {
   const { kind: _k, atMs: _a, ...rest } = e;
   return Object.entries(rest).map(([k, v]) => `${k}=${compact(v)}`).join(" ");
@@ -208,7 +221,7 @@ export function buildReportModel(r: RunResult, now = new Date()): ReportData {
   const jobs: ReportData["jobs"] = [];
   for (const e of r.migrationEvents) {
     counts[e.kind] = (counts[e.kind] ?? 0) + 1;
-    if (e.kind === "job-state") jobs.push({ atMs: e.atMs, jobId: compact(e.jobId ?? e.job ?? "?"), state: compact(e.state ?? "?") });
+    if (e.kind === "job-state") jobs.push({ atMs: e.atMs, jobId: jobLabel(e), side: typeof e.side === "string" ? e.side : undefined, state: compact(e.state ?? "?") });
     if (e.kind === "slot-done" || e.kind === "progress") continue;
     if (list.length < MAX_EVENTS_LISTED) list.push({ atMs: e.atMs, kind: e.kind, text: eventText(e) });
     else omitted++;

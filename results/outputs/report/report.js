@@ -36,7 +36,7 @@
       h("span", { text: "duration " + fmt.ms(D.durationMs) }),
       h("span", { text: "strategy " + D.strategy.name }),
       h("span", { text: env.server + " " + env.serverVersion }),
-      h("span", { text: env.primaries + " primaries × " + (1 + env.replicasPerPrimary) + " nodes" }),
+      h("span", { text: env.primaries + " primaries, " + env.replicasPerPrimary + " replica" + (env.replicasPerPrimary === 1 ? "" : "s") + " each" }),
       h("span", { text: "seed " + D.scenario.seed })));
   }
 
@@ -67,6 +67,7 @@
 
   function figures() {
     var f = D.figures;
+    if (D.timeline.t.length === 0 && !f.ops) return; // nothing was measured: the banner says why
     var cards = [
       ["Throughput", fmt.int(f.opsPerSec) + " ops/s", fmt.int(f.ops) + " ops in " + fmt.ms(f.durationMs)],
       ["p99 baseline", fmt.us(f.baselineP99Us), "median window p99 before migration"],
@@ -119,21 +120,33 @@
   }
   var STEP_SHADES = ["#cfe3f3", "#b4d3ec", "#98c2e4", "#7cb1dc", "#60a0d4"];
 
-  /** jobs as spans (first to last state), stacked into rows when they overlap */
+  /** jobs as spans (first to last state): one group of rows per side, stacked when spans overlap */
   function jobRows() {
     var byJob = {}, order = [];
-    D.jobs.forEach(function (j) { if (!byJob[j.jobId]) { byJob[j.jobId] = []; order.push(j.jobId); } byJob[j.jobId].push(j); });
-    var spans = order.map(function (id) { var st = byJob[id]; return { id: id, states: st, start: st[0].atMs, end: st[st.length - 1].atMs }; });
-    spans.sort(function (a, b) { return a.start - b.start; });
+    D.jobs.forEach(function (j) {
+      var k = j.jobId + "\u0000" + (j.side || "");
+      if (!byJob[k]) { byJob[k] = []; order.push(k); }
+      byJob[k].push(j);
+    });
+    var sides = [];
+    order.forEach(function (k) { var sd = byJob[k][0].side || ""; if (sides.indexOf(sd) < 0) sides.push(sd); });
     var rows = [];
-    spans.forEach(function (sp) {
-      for (var r = 0; r < rows.length; r++) if (rows[r].end < sp.start) { rows[r].end = sp.end; rows[r].items.push(sp); return; }
-      rows.push({ end: sp.end, items: [sp] });
+    sides.forEach(function (sd) {
+      var spans = order.filter(function (k) { return (byJob[k][0].side || "") === sd; }).map(function (k) {
+        var st = byJob[k]; return { id: st[0].jobId, states: st, start: st[0].atMs, end: st[st.length - 1].atMs };
+      });
+      spans.sort(function (a, b) { return a.start - b.start; });
+      var mine = [];
+      spans.forEach(function (sp) {
+        for (var r = 0; r < mine.length; r++) if (mine[r].end < sp.start) { mine[r].end = sp.end; mine[r].items.push(sp); return; }
+        mine.push({ end: sp.end, items: [sp], label: mine.length === 0 ? (sd || "jobs") : "" });
+      });
+      rows = rows.concat(mine);
     });
     return rows;
   }
 
-  /** rows of the lane strip: phases, migration, faults (stacked when they overlap), job states */
+  /** fault rows of the lane strip: stacked when faults overlap */
   function faultRows() {
     var rows = [];
     D.bands.faults.slice().sort(function (a, b) { return a.startMs - b.startMs; }).forEach(function (f) {
@@ -148,7 +161,7 @@
     var fRows = faultRows(), jRows = jobRows();
     var rows = [{ label: "phases" }, { label: "migration" }];
     fRows.forEach(function (_, i) { rows.push({ label: i === 0 ? "faults" : "" }); });
-    jRows.forEach(function (_, i) { rows.push({ label: i === 0 ? "jobs" : "" }); });
+    jRows.forEach(function (jr) { rows.push({ label: jr.label }); });
     var ROW = 22;
     var opts = group.options({
       width: width, height: rows.length * ROW + 10,
@@ -203,7 +216,7 @@
             ctx.fillStyle = jobColor(last.state);
             ctx.beginPath(); ctx.moveTo(xe, cy - r); ctx.lineTo(xe + r, cy); ctx.lineTo(xe, cy + r); ctx.lineTo(xe - r, cy); ctx.closePath(); ctx.fill();
             var next = jr.items[k + 1];
-            var label = "job " + sp.id + " → " + last.state;
+            var label = sp.id + " → " + last.state;
             var x0 = Math.max(bb.left, xPos(u, sp.start / 1000)), limit = (next ? xPos(u, next.start / 1000) : right) - 4 * pr;
             var inside = SP.fitText(ctx, label, xe - r - x0 - 8 * pr);
             ctx.fillStyle = "#1c2a3a";
@@ -453,6 +466,7 @@
   }
 
   function distribution() {
+    if (!D.percentiles.series.length) return; // no latency data: the timeline section already says so
     var sec = section("latency", "Latency distribution", "Latency by percentile, HdrHistogram style: the x axis stretches the tail (90%, 99%, 99.9%, ...). One line per phase and one for the whole run.");
     var P = D.percentiles;
     if (!P.series.length) { sec.appendChild(h("p", { class: "empty", text: "No latency data." })); return; }
@@ -630,7 +644,7 @@
 
   function spikesTable(spikes) {
     return table(["Start", "End", "Duration", "Peak p99", "Baseline p99", "Ratio", "During"], spikes.map(function (sp) {
-      return h("tr", null, h("td", { class: "num", text: fmt.clock(sp.startMs / 1000) }), h("td", { class: "num", text: fmt.clock(sp.endMs / 1000) }), h("td", { class: "num", text: fmt.ms(sp.endMs - sp.startMs) }),
+      return h("tr", null, h("td", { class: "num", text: fmt.clock(sp.startMs / 1000, 0.5) }), h("td", { class: "num", text: fmt.clock(sp.endMs / 1000, 0.5) }), h("td", { class: "num", text: fmt.ms(sp.endMs - sp.startMs) }),
         h("td", { class: "num", text: fmt.us(sp.peakP99Us) }), h("td", { class: "num", text: fmt.us(sp.baselineP99Us) }), h("td", { class: "num", text: fmt.ratio(sp.ratio) }),
         h("td", { class: "wrap", text: (sp.note ? sp.note + (sp.during.length ? " · " : "") : "") + sp.during.join(", ") }));
     }));
@@ -666,18 +680,23 @@
   function migrationSection() {
     var m = D.migration;
     var sec = section("migration", "Migration", null);
+    if (m.outcome === "not-run" && !D.jobs.length && !Object.keys(D.events.counts).length) {
+      sec.appendChild(h("p", { class: "empty", text: "The migration (" + m.strategy + ") did not run." + (m.error ? " " + m.error : "") }));
+      return;
+    }
     var counts = [["strategy", m.strategy], ["outcome", m.outcome], ["slots moved", fmt.int(m.slotsMoved) + " of " + fmt.int(m.slotsPlanned)], ["keys moved", fmt.int(m.keysMoved)],
-      ["duration", m.durationMs != null ? fmt.ms(m.durationMs) : "n/a"], ["started", m.startedAtMs != null ? fmt.clock(m.startedAtMs / 1000) : "n/a"]];
-    if (m.bytesMoved != null) counts.push(["bytes moved", fmt.int(m.bytesMoved)]);
+      ["duration", m.durationMs != null ? fmt.ms(m.durationMs) : "n/a"], ["started at", m.startedAtMs != null ? fmt.clock(m.startedAtMs / 1000, 0.5) : "n/a"]];
+    if (m.bytesMoved != null) counts.push(["bytes moved" + (m.bytesSource ? " (" + m.bytesSource + ")" : ""), fmt.int(m.bytesMoved)]);
+    if (typeof m.mbPerSec === "number") counts.push(["MB/s", String(Math.round(m.mbPerSec * 10) / 10)]);
     sec.appendChild(h("div", { class: "counts" }, counts.map(function (c) { return h("div", { class: "count" + (c[0] === "outcome" && c[1] !== "success" && c[1] !== "not-run" ? " hot" : "") }, h("b", { class: "wrap", text: c[1] }), h("span", { text: c[0] })); })));
     if (m.error) sec.appendChild(h("p", { class: "sev-error wrap", text: m.error }));
     if (D.jobs.length) {
       var byJob = {}, order = [];
-      D.jobs.forEach(function (j) { if (!byJob[j.jobId]) { byJob[j.jobId] = []; order.push(j.jobId); } byJob[j.jobId].push(j); });
+      D.jobs.forEach(function (j) { var k = j.jobId + (j.side ? " " + j.side : ""); if (!byJob[k]) { byJob[k] = []; order.push(k); } byJob[k].push(j); });
       sec.appendChild(h("h3", { text: "Jobs" }));
       sec.appendChild(table(["Job", "States (time since run start)", "Final"], order.map(function (id) {
         var st = byJob[id], last = st[st.length - 1];
-        return h("tr", null, h("td", { class: "mono", text: id }), h("td", { class: "wrap", text: st.map(function (j) { return j.state + " " + fmt.clock(j.atMs / 1000); }).join(" → ") }),
+        return h("tr", null, h("td", { class: "mono", text: id }), h("td", { class: "wrap", text: st.map(function (j) { return j.state + " " + fmt.clock(j.atMs / 1000, 0.5); }).join(" → ") }),
           h("td", null, h("span", { class: "badge b-" + (/success|done/i.test(last.state) ? "pass" : /fail|cancel|error/i.test(last.state) ? "fail" : "unknown"), text: last.state })));
       })));
     }
@@ -685,7 +704,7 @@
     if (kinds.length) {
       sec.appendChild(h("p", { class: "muted small", text: "Events: " + kinds.map(function (k) { return k + " " + fmt.int(D.events.counts[k]); }).join(" · ") }));
       sec.appendChild(h("details", null, h("summary", { text: "Event log (" + D.events.list.length + (D.events.omitted ? " of " + (D.events.list.length + D.events.omitted) : "") + ")" }),
-        table(["at", "Kind", "Detail"], D.events.list.map(function (e) { return h("tr", null, h("td", { class: "num", text: fmt.clock(e.atMs / 1000) }), h("td", { text: e.kind }), h("td", { class: "mono", text: e.text })); }))));
+        table(["at", "Kind", "Detail"], D.events.list.map(function (e) { return h("tr", null, h("td", { class: "num", text: fmt.clock(e.atMs / 1000, 0.05) }), h("td", { text: e.kind }), h("td", { class: "mono", text: e.text })); }))));
     }
   }
 
@@ -693,8 +712,8 @@
     var sec = section("faults", "Faults", "Injected by the nemesis timeline; shaded orange on every chart.");
     if (!D.bands.faults.length) { sec.appendChild(h("p", { class: "empty", text: "No faults were injected." })); return; }
     sec.appendChild(table(["Kind", "Target", "Start", "End", "Duration", "Detail"], D.bands.faults.map(function (f) {
-      return h("tr", null, h("td", { class: "wrap", text: f.kind }), h("td", { class: "wrap", text: f.target || "" }), h("td", { class: "num", text: fmt.clock(f.startMs / 1000) }),
-        h("td", { class: "num", text: f.endMs != null ? fmt.clock(f.endMs / 1000) : "not healed" }), h("td", { class: "num", text: f.endMs != null ? fmt.ms(f.endMs - f.startMs) : "" }), h("td", { class: "mono", text: f.detailText || "" }));
+      return h("tr", null, h("td", { class: "wrap", text: f.kind }), h("td", { class: "wrap", text: f.target || "" }), h("td", { class: "num", text: fmt.clock(f.startMs / 1000, 0.5) }),
+        h("td", { class: "num", text: f.endMs != null ? fmt.clock(f.endMs / 1000, 0.5) : "not healed" }), h("td", { class: "num", text: f.endMs != null ? fmt.ms(f.endMs - f.startMs) : "" }), h("td", { class: "mono", text: f.detailText || "" }));
     })));
   }
 
