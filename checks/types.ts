@@ -71,7 +71,14 @@ export interface CheckInput {
   model: HistoryModel;
   snapshot?: ClusterSnapshot;
   /** preloaded keys and their exact values (never written again unless in history) */
-  preload?: { keys: Record<string, string> };
+  preload?: {
+    keys: Record<string, string>;
+    /**
+     * preloaded keys that load without a history may also write (the workload shares the
+     * dataset's key space): only their presence is checked, not their value. `true` = all.
+     */
+    overwritable?: true | string[];
+  };
   /** windows and events of the run; see results/model.ts */
   run?: import("../results/model.ts").RunRecordForChecks;
   params?: Record<string, unknown>;

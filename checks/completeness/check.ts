@@ -10,7 +10,7 @@ import { UsageError } from "../../harness/errors.ts";
 import type { HistoryEvent, HistoryModel } from "../../workloads/history-types.ts";
 import { keySlot } from "../../workloads/slots.ts";
 import { pairHistory } from "../linearizability/operations.ts";
-import type { ClusterSnapshot } from "../types.ts";
+import type { CheckInput, ClusterSnapshot } from "../types.ts";
 import { describeFound, existence, judgeKey, short, type Found, type KeyHistory, type ValueClass } from "./expectations.ts";
 
 export const CLASSES = ["ok", "recovered", "untracked", "unknown", "lost", "unexpected", "duplicate", "orphan", "replica-divergent"] as const;
@@ -62,7 +62,7 @@ export interface CompletenessInput {
   history: HistoryEvent[];
   model: HistoryModel;
   snapshot: ClusterSnapshot;
-  preload?: { keys: Record<string, string> };
+  preload?: CheckInput["preload"];
 }
 
 export function checkCompleteness(input: CompletenessInput, options: CompletenessOptions = {}): CompletenessResult {
@@ -83,7 +83,14 @@ export function checkCompleteness(input: CompletenessInput, options: Completenes
   };
   for (const op of ops) if (inFilter(op.key)) entry(op.key).ops.push(op);
   for (const op of failed) if (inFilter(op.key)) entry(op.key); // certainly not executed: the key may stay absent
-  for (const [k, v] of Object.entries(input.preload?.keys ?? {})) if (inFilter(k)) entry(k).initial = v;
+  const overwritable = input.preload?.overwritable;
+  const rewritten = overwritable === true ? () => true : ((set) => (k: string) => set.has(k))(new Set(overwritable ?? []));
+  for (const [k, v] of Object.entries(input.preload?.keys ?? {})) {
+    if (!inFilter(k)) continue;
+    const e = entry(k);
+    e.initial = v;
+    if (rewritten(k)) e.presenceOnly = true;
+  }
 
   const byId = new Map(snapshot.nodes.map((n) => [n.id, n]));
   const primaries = snapshot.nodes.filter((n) => n.role === "primary");

@@ -51,6 +51,20 @@ describe("register", () => {
   });
 });
 
+describe("preloaded keys", () => {
+  it("big keys compare by their digest form", () => {
+    expect(judge("register", [], { kind: "other", text: "type:hash:100" }, "type:hash:100")).toBe("ok");
+    expect(judge("register", [], { kind: "list", elements: ["a", "b"] }, "type:list:2")).toBe("ok");
+    expect(judge("register", [], { kind: "list", elements: ["a"] }, "type:list:2")).toBe("unexpected");
+  });
+
+  it("keys untracked load may rewrite are checked for presence only", () => {
+    const h = { ops: [], initial: "p", presenceOnly: true };
+    expect(judgeKey("register", h, s("rewritten")).cls).toBe("ok");
+    expect(judgeKey("register", h, missing).cls).toBe("lost");
+  });
+});
+
 describe("counter", () => {
   it("ok deltas must all be there; info deltas may be", () => {
     const ops = [op("incr", 1), op("incr", 2), op("incr", 5, "info")];
@@ -142,6 +156,14 @@ describe("checkCompleteness on a synthetic snapshot", () => {
     expect(r.replicas[0]).toMatchObject({ node: "primary:0/replica:0", divergentKeys: 1 });
     // a slot-count mismatch for kB's slot on B
     expect(r.examples.some((e) => e.kind === "slot-count" && e.slot === keySlot(kB))).toBe(true);
+  });
+
+  it("preloaded keys the untracked load shares: a rewritten value is fine, a missing key is lost", () => {
+    const preload = { keys: { [kA]: "p", [kA2]: "p" }, overwritable: [kA, kA2] };
+    const r = checkCompleteness({ history: [], model: "register", snapshot: snap({ [kA]: "rewritten" }, {}), preload });
+    expect(r.counts).toMatchObject({ ok: 1, lost: 1, unexpected: 0 });
+    const exact = checkCompleteness({ history: [], model: "register", snapshot: snap({ [kA]: "rewritten", [kA2]: "p" }, {}), preload: { keys: preload.keys } });
+    expect(exact.counts).toMatchObject({ ok: 1, unexpected: 1 });
   });
 
   it("duplicate: a second primary that believes it owns the slot", () => {
