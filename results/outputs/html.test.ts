@@ -53,6 +53,15 @@ describe("report.html", () => {
     expect(hostile).toContain(`<title>FAIL · ${escapeHtml(makeHostileFixture().scenario.name)} · slotproof</title>`);
   });
 
+  it("puts user data into the page only as text: the page scripts never parse HTML", async () => {
+    const { readFile } = await import("node:fs/promises");
+    for (const f of ["common.js", "report.js", "compare.js"]) {
+      const js = await readFile(new URL(`./report/${f}`, import.meta.url), "utf8");
+      const code = js.replace(/^\s*\/\/.*$/gm, ""); // comments may name what is banned
+      expect(code, f).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
+    }
+  });
+
   it("renders a run that died before measuring", () => {
     const parsed = JSON.parse(dataBlock(renderReportHtml(makeErrorFixture(), NOW)));
     expect(parsed.verdict).toBe("error");

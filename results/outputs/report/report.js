@@ -187,13 +187,14 @@
           var vis0 = Math.max(x0, bb.left), vis1 = Math.min(x1, right);
           var inside = SP.fitText(ctx, text, vis1 - vis0 - 8 * pr);
           ctx.fillStyle = textColor;
-          if (inside === text) { ctx.fillText(text, vis0 + 4 * pr, y + hgt / 2); return; }
+          // wide bars keep their (truncated) label inside; narrow ones put it after the bar when the row is free
+          if (inside === text || (inside && vis1 - vis0 >= 120 * pr)) { ctx.fillText(inside, vis0 + 4 * pr, y + hgt / 2); return; }
           var limit = Math.min(right, freeUntil != null ? xPos(u, freeUntil / 1000) : right) - 4 * pr;
           var after = SP.fitText(ctx, text, limit - (x1 + 4 * pr));
           if (after && x1 + 4 * pr >= bb.left) ctx.fillText(after, x1 + 4 * pr, y + hgt / 2);
           else if (inside) ctx.fillText(inside, vis0 + 4 * pr, y + hgt / 2);
         }
-        D.bands.phases.forEach(function (p, i) { bar(0, p.startMs, p.endMs, i % 2 ? "#e4e7ec" : "#eef0f3", p.name, "#3a4150"); });
+        D.bands.phases.forEach(function (p, i) { bar(0, p.startMs, p.endMs, i % 2 ? "#e4e7ec" : "#eef0f3", p.name, "#3a4150", p.endMs); });
         if (D.bands.migration) bar(1, D.bands.migration.startMs, D.bands.migration.endMs, "rgba(0,114,178,0.22)", "migration " + D.bands.migration.label, "#0b3f73");
         fRows.forEach(function (fr, i) {
           fr.items.forEach(function (f, k) {
@@ -220,7 +221,7 @@
             var x0 = Math.max(bb.left, xPos(u, sp.start / 1000)), limit = (next ? xPos(u, next.start / 1000) : right) - 4 * pr;
             var inside = SP.fitText(ctx, label, xe - r - x0 - 8 * pr);
             ctx.fillStyle = "#1c2a3a";
-            if (inside === label) ctx.fillText(label, x0 + 4 * pr, cy);
+            if (inside === label || (inside && xe - x0 >= 120 * pr)) ctx.fillText(inside, x0 + 4 * pr, cy);
             else {
               var after = SP.fitText(ctx, label, limit - (xe + r + 3 * pr));
               if (after) ctx.fillText(after, xe + r + 3 * pr, cy);
