@@ -64,7 +64,11 @@ export async function runStages(ctx: StageContext): Promise<void> {
 
   emit({ kind: "stage", stage: "preload", detail: `${scenario.dataset.keys} keys` });
   const loaded = await preload({ cluster, scenario, migratingSlots: state.migratingSlots, signal, onProgress: (done, total) => emit({ kind: "log", line: `preload ${done}/${total}` }) });
-  state.preload = { keys: loaded.keys };
+  // The plain (untracked) load overwrites preloaded keys with values nobody records: for
+  // those, completeness checks presence only. Keys the load never writes keep exact values.
+  const mix = scenario.workload.mix;
+  const loadWrites = mix.set + mix.incr + mix.append + mix.mset > 0 || scenario.workload.commands.length > 0;
+  state.preload = { keys: loaded.keys, ...(loadWrites ? { overwritable: true as const } : {}) };
   await writeJson(ctx.dir, "preload.json", state.preload);
   state.files.preload = "preload.json";
 

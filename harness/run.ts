@@ -149,7 +149,7 @@ export interface RunState {
   plan?: MigrationPlan;
   migratingSlots: number[];
   snapshot?: ClusterSnapshot;
-  preload?: { keys: Record<string, string> };
+  preload?: { keys: Record<string, string>; overwritable?: true | string[] };
   checks: Record<string, CheckResult>;
   files: Record<string, string>;
   serverVersion?: string;
