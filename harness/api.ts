@@ -2,13 +2,20 @@
 import { loadScenarioFile, parseScenario, type Scenario } from "./scenario/index.ts";
 import { runScenario, type RunOptions, type RunOutcome } from "./run.ts";
 import { scenarioNames } from "./registries.ts";
+import { parseGates } from "../checks/gates.ts";
 
 export { loadScenarioFile as loadScenarioFileRaw };
 export type { Scenario, RunOptions, RunOutcome };
 
 /** Loads and validates a scenario file with the live registries' names (strategies, faults, checks). */
-export function loadScenario(file: string, overrides: string[] = []): Promise<Scenario> {
-  return loadScenarioFile(file, { overrides, ...scenarioNames() });
+export async function loadScenario(file: string, overrides: string[] = []): Promise<Scenario> {
+  return checked(await loadScenarioFile(file, { overrides, ...scenarioNames() }));
+}
+
+/** Gate metric names are only known to checks/gates: a typo there is a usage error too, not an `unknown` gate. */
+function checked(s: Scenario): Scenario {
+  parseGates(s.gates);
+  return s;
 }
 
 /**
@@ -22,7 +29,7 @@ export async function run(
 ): Promise<RunOutcome> {
   let s: Scenario;
   if (typeof scenario === "string") s = await loadScenario(scenario, opts.overrides);
-  else if ("text" in scenario) s = parseScenario(scenario.text, { fileName: scenario.fileName ?? "scenario.yaml", overrides: opts.overrides, ...scenarioNames() });
+  else if ("text" in scenario) s = checked(parseScenario(scenario.text, { fileName: scenario.fileName ?? "scenario.yaml", overrides: opts.overrides, ...scenarioNames() }));
   else s = scenario;
   return runScenario(s, opts);
 }

@@ -68,7 +68,9 @@ export async function runStages(ctx: StageContext): Promise<void> {
   // those, completeness checks presence only. Keys the load never writes keep exact values.
   const mix = scenario.workload.mix;
   const loadWrites = mix.set + mix.incr + mix.append + mix.mset > 0 || scenario.workload.commands.length > 0;
-  state.preload = { keys: loaded.keys, ...(loadWrites ? { overwritable: true as const } : {}) };
+  // Keys with a TTL may expire before the snapshot: they are not expected there.
+  const keys = scenario.dataset.ttlSeconds > 0 ? {} : loaded.keys;
+  state.preload = { keys, ...(loadWrites ? { overwritable: true as const } : {}) };
   await writeJson(ctx.dir, "preload.json", state.preload);
   state.files.preload = "preload.json";
 

@@ -48,9 +48,9 @@ function runCli(args: string[], e = env()) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function pidsOfServers(): number[] {
-  const r = spawnSync("pgrep", ["-f", "slotproof-.*node-"], { encoding: "utf8" });
-  return r.stdout.split("\n").filter(Boolean).map(Number);
+/** Server pids the run registered in its live-run registry. */
+function pidsOfServers(stateDir: string): number[] {
+  return readdirSync(stateDir).flatMap((run) => JSON.parse(readFileSync(path.join(stateDir, run, "run.json"), "utf8")).pids as number[]);
 }
 
 describe("slotproof run", () => {
@@ -110,7 +110,7 @@ describe("slotproof run", () => {
         }
       }, 100);
     });
-    const before = pidsOfServers();
+    const before = pidsOfServers(e.SLOTPROOF_STATE!);
     expect(before.length).toBeGreaterThanOrEqual(3);
     child.kill("SIGINT");
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
