@@ -7,7 +7,7 @@ import { checkKeys, type KeyJob, type KeyLimits, type KeyResult } from "./key-ch
 import { checkListAppendKey, validateListAppendOp } from "./list-append.ts";
 import { SEARCH_MODELS, type ModelSpec } from "./models.ts";
 import { partitionByKey } from "./operations.ts";
-import { checkKeysInWorkers } from "./pool.ts";
+import { checkKeysWithWorkers } from "./pool.ts";
 import type { CheckOptions, LinearizabilityResult, UnknownKey, Violation } from "./types.ts";
 
 export const DEFAULTS = {
@@ -52,7 +52,7 @@ export async function checkOperations(
     const spec = SEARCH_MODELS[model];
     const wanted = workerCount(o.workers, ops.length, jobs.length, o.parallelMinOps);
     if (wanted > 0) {
-      ({ results, workersUsed: workers } = await checkKeysInWorkers(spec, jobs, limits, o.maxViolationReports, wanted));
+      ({ results, workersUsed: workers } = await checkKeysWithWorkers(spec, jobs, limits, o.maxViolationReports, wanted));
     } else {
       results = checkKeys(spec, jobs, limits, o.maxViolationReports);
     }
@@ -85,10 +85,11 @@ function resolveOptions(model: HistoryModel, opts: CheckOptions) {
   };
 }
 
+/** Worker threads to start besides this one ("auto": one per other CPU, at most 7). */
 function workerCount(workers: number | "auto", ops: number, keys: number, minOps: number): number {
   if (workers === 0 || keys < 2 || ops < minOps) return 0;
-  const cpus = availableParallelism();
-  return Math.min(workers === "auto" ? Math.min(cpus, 8) : workers, keys);
+  const wanted = workers === "auto" ? Math.min(availableParallelism() - 1, 7) : workers;
+  return Math.max(0, Math.min(wanted, keys - 1));
 }
 
 /** Validates every op, partitions by key and sorts each key's ops by call. */

@@ -16,86 +16,78 @@ export interface PairedHistory {
  * pending invoke, or whose f/key differ from the invoke, is bad input.
  */
 export function pairHistory(events: readonly HistoryEvent[]): PairedHistory {
-  // Slot per invoke, in invoke order: the ops come out sorted by call without a
-  // sort when the events are in time order (as recorded). Fail ops leave a hole.
-  const slots: (Operation | undefined)[] = [];
-  const failed: Operation[] = [];
-  // pending invoke per process: slot index and event (small p index an array, others a map)
-  const pendingSlot: number[] = [];
-  const pendingEvent: (HistoryEvent | undefined)[] = [];
-  const otherPending = new Map<number, [number, HistoryEvent]>();
-  const take = (p: number): [number, HistoryEvent] | undefined => {
-    if (p >= 0 && p < 65_536 && Number.isInteger(p)) {
-      const e = pendingEvent[p];
-      if (e === undefined) return undefined;
-      pendingEvent[p] = undefined;
-      return [pendingSlot[p], e];
-    }
-    const entry = otherPending.get(p);
-    otherPending.delete(p);
-    return entry;
-  };
-  const asInfo = (inv: HistoryEvent): Operation => ({
-    p: inv.p, key: inv.key, f: inv.f, input: inv.value, output: undefined, status: "info", call: inv.t, ret: Infinity,
-  });
+  // Pass 1: match each invoke with its completion (-1: none). Processes with small
+  // ids index an array, others a map.
+  const n = events.length;
+  const completion = new Int32Array(n).fill(-1);
+  const pendingSmall: number[] = [];
+  const pendingOther = new Map<number, number>();
+  const SMALL = 65_536;
   let sorted = true;
   let lastCall = -Infinity;
-  for (let i = 0; i < events.length; i++) {
+  for (let i = 0; i < n; i++) {
     const e = events[i];
-    const type = e.type;
-    if (typeof e.t !== "number" || Number.isNaN(e.t)) {
-      throw new UsageError(`history[${i}].t is ${JSON.stringify(e.t)}; allowed: a number (ns since the run's clock origin)`);
+    const t = e.t;
+    if (typeof t !== "number" || t !== t) {
+      throw new UsageError(`history[${i}].t is ${JSON.stringify(t)}; allowed: a number (ns since the run's clock origin)`);
     }
-    if (type === "invoke") {
-      // A new invoke on a process with one in flight: the earlier one's fate is unknown.
-      const prev = take(e.p);
-      if (prev !== undefined) slots[prev[0]] = asInfo(prev[1]);
-      const slot = slots.length;
-      slots.push(undefined);
-      if (e.p >= 0 && e.p < 65_536 && Number.isInteger(e.p)) {
-        pendingSlot[e.p] = slot;
-        pendingEvent[e.p] = e;
-      } else otherPending.set(e.p, [slot, e]);
-      if (e.t < lastCall) sorted = false;
-      lastCall = e.t;
+    const p = e.p;
+    const small = p >= 0 && p < SMALL && (p | 0) === p;
+    if (e.type === "invoke") {
+      // A new invoke on a process with one in flight leaves the earlier one unknown (no completion).
+      if (small) pendingSmall[p] = i;
+      else pendingOther.set(p, i);
+      if (t < lastCall) sorted = false;
+      lastCall = t;
       continue;
     }
-    if (type !== "ok" && type !== "fail" && type !== "info") {
-      throw new UsageError(`history[${i}].type is ${JSON.stringify(type)}; allowed: invoke, ok, fail, info`);
+    if (e.type !== "ok" && e.type !== "fail" && e.type !== "info") {
+      throw new UsageError(`history[${i}].type is ${JSON.stringify(e.type)}; allowed: invoke, ok, fail, info`);
     }
-    const pending = take(e.p);
-    if (pending === undefined) {
-      throw new UsageError(`history[${i}] is a ${type} completion for process ${e.p} with no pending invoke; each completion must follow an invoke of the same process`);
+    let inv: number | undefined;
+    if (small) {
+      inv = pendingSmall[p];
+      pendingSmall[p] = -1;
+    } else {
+      inv = pendingOther.get(p);
+      pendingOther.delete(p);
     }
-    const [slot, inv] = pending;
-    if (inv.f !== e.f || inv.key !== e.key) {
+    if (inv === undefined || inv < 0) {
+      throw new UsageError(`history[${i}] is a ${e.type} completion for process ${p} with no pending invoke; each completion must follow an invoke of the same process`);
+    }
+    const invoke = events[inv];
+    if (invoke.f !== e.f || invoke.key !== e.key) {
       throw new UsageError(
-        `history[${i}] completes ${e.f} on key ${JSON.stringify(e.key)} but process ${e.p} invoked ${inv.f} on key ${JSON.stringify(inv.key)}; a completion must match its invoke's f and key`,
+        `history[${i}] completes ${e.f} on key ${JSON.stringify(e.key)} but process ${p} invoked ${invoke.f} on key ${JSON.stringify(invoke.key)}; a completion must match its invoke's f and key`,
       );
     }
-    if (type === "info") {
-      slots[slot] = asInfo(inv);
+    if (t < invoke.t && e.type !== "info") {
+      throw new UsageError(`history[${i}].t is ${t}, before its invoke at ${invoke.t}; time must not go backwards within an op`);
+    }
+    completion[inv] = i;
+  }
+
+  // Pass 2: one op per invoke, in invoke order (call order when events are in time order).
+  const ops: Operation[] = [];
+  const failed: Operation[] = [];
+  for (let i = 0; i < n; i++) {
+    const inv = events[i];
+    if (inv.type !== "invoke") continue;
+    const j = completion[i];
+    const done = j < 0 ? undefined : events[j];
+    if (done === undefined || done.type === "info") {
+      ops.push({ p: inv.p, key: inv.key, f: inv.f, input: inv.value, output: undefined, status: "info", call: inv.t, ret: Infinity });
       continue;
     }
-    if (e.t < inv.t) {
-      throw new UsageError(`history[${i}].t is ${e.t}, before its invoke at ${inv.t}; time must not go backwards within an op`);
-    }
-    const op: Operation = { p: e.p, key: e.key, f: e.f, input: inv.value, output: e.value, status: "ok", call: inv.t, ret: e.t };
-    if (type === "ok") slots[slot] = op;
+    const op: Operation = { p: inv.p, key: inv.key, f: inv.f, input: inv.value, output: done.value, status: "ok", call: inv.t, ret: done.t };
+    if (done.type === "ok") ops.push(op);
     else failed.push(op);
   }
-  // Invokes never completed: unknown fate.
-  for (let p = 0; p < pendingEvent.length; p++) {
-    const inv = pendingEvent[p];
-    if (inv !== undefined) slots[pendingSlot[p]] = asInfo(inv);
+  if (!sorted) {
+    const byCall = (a: Operation, b: Operation) => a.call - b.call;
+    ops.sort(byCall); // Array.prototype.sort is stable
+    failed.sort(byCall);
   }
-  for (const [slot, inv] of otherPending.values()) slots[slot] = asInfo(inv);
-
-  const ops: Operation[] = [];
-  for (const op of slots) if (op !== undefined) ops.push(op);
-  const byCall = (a: Operation, b: Operation) => a.call - b.call;
-  if (!sorted) ops.sort(byCall); // Array.prototype.sort is stable
-  failed.sort(byCall);
   return { ops, failed };
 }
 

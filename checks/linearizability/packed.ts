@@ -1,59 +1,122 @@
 // Key jobs in a columnar form that crosses to a worker thread cheaply: numbers
-// travel in transferable typed arrays, values in flat arrays of primitives,
+// travel in transferable typed arrays and all string values in one long string,
 // instead of a million small objects for the structured clone to walk.
 import type { HistoryFn, Operation } from "../../workloads/history-types.ts";
 import type { KeyJob } from "./key-check.ts";
 
 const FNS: readonly HistoryFn[] = ["read", "write", "cas", "append", "incr"];
-const FN_CODE = new Map(FNS.map((f, i) => [f, i]));
+
+// value tags
+const UNDEF = 0, NULL = 1, STR = 2, NUM = 3, FALSE = 4, TRUE = 5, JSON_TEXT = 6;
+
+/** A column of values: strings (and JSON of anything else) are slices of `text`. */
+interface PackedValues {
+  tag: Uint8Array;
+  num: Float64Array;
+  /** value i is text.slice(start[i], start[i + 1]) for STR and JSON_TEXT */
+  start: Int32Array;
+  text: string;
+}
 
 export interface PackedJobs {
   keys: string[];
   initial: unknown[];
   /** ops of key k are [offsets[k], offsets[k+1]) */
   offsets: Int32Array;
-  p: Int32Array;
+  p: Float64Array;
   f: Uint8Array;
   /** 1 = info */
   info: Uint8Array;
   call: Float64Array;
   ret: Float64Array;
-  input: unknown[];
-  output: unknown[];
+  input: PackedValues;
+  output: PackedValues;
+}
+
+function packValues(total: number) {
+  const col = { tag: new Uint8Array(total), num: new Float64Array(total), start: new Int32Array(total + 1), text: "" };
+  const parts: string[] = [];
+  let length = 0;
+  return {
+    col,
+    put(i: number, v: unknown) {
+      col.start[i] = length;
+      let s: string | undefined;
+      if (v === undefined) col.tag[i] = UNDEF;
+      else if (v === null) col.tag[i] = NULL;
+      else if (typeof v === "string") {
+        col.tag[i] = STR;
+        s = v;
+      } else if (typeof v === "number") {
+        col.tag[i] = NUM;
+        col.num[i] = v;
+      } else if (v === false) col.tag[i] = FALSE;
+      else if (v === true) col.tag[i] = TRUE;
+      else {
+        col.tag[i] = JSON_TEXT;
+        s = JSON.stringify(v);
+      }
+      if (s !== undefined) {
+        parts.push(s);
+        length += s.length;
+      }
+    },
+    finish(): PackedValues {
+      col.start[total] = length;
+      col.text = parts.join("");
+      return col;
+    },
+  };
+}
+
+function valueAt(col: PackedValues, i: number): unknown {
+  switch (col.tag[i]) {
+    case UNDEF: return undefined;
+    case NULL: return null;
+    case STR: return col.text.slice(col.start[i], col.start[i + 1]);
+    case NUM: return col.num[i];
+    case FALSE: return false;
+    case TRUE: return true;
+    default: return JSON.parse(col.text.slice(col.start[i], col.start[i + 1]));
+  }
 }
 
 export function packJobs(jobs: readonly KeyJob[]): { packed: PackedJobs; transfer: ArrayBuffer[] } {
   let total = 0;
   for (const job of jobs) total += job.ops.length;
+  const offsets = new Int32Array(jobs.length + 1);
+  const p = new Float64Array(total);
+  const f = new Uint8Array(total);
+  const info = new Uint8Array(total);
+  const call = new Float64Array(total);
+  const ret = new Float64Array(total);
+  const input = packValues(total);
+  const output = packValues(total);
+  let i = 0;
+  for (let k = 0; k < jobs.length; k++) {
+    offsets[k] = i;
+    for (const op of jobs[k].ops) {
+      p[i] = op.p;
+      f[i] = FNS.indexOf(op.f);
+      info[i] = op.status === "info" ? 1 : 0;
+      call[i] = op.call;
+      ret[i] = op.ret;
+      input.put(i, op.input);
+      output.put(i, op.output);
+      i++;
+    }
+  }
+  offsets[jobs.length] = i;
   const packed: PackedJobs = {
     keys: jobs.map((j) => j.key),
     initial: jobs.map((j) => j.initial),
-    offsets: new Int32Array(jobs.length + 1),
-    p: new Int32Array(total),
-    f: new Uint8Array(total),
-    info: new Uint8Array(total),
-    call: new Float64Array(total),
-    ret: new Float64Array(total),
-    input: new Array(total),
-    output: new Array(total),
+    offsets, p, f, info, call, ret,
+    input: input.finish(),
+    output: output.finish(),
   };
-  let i = 0;
-  jobs.forEach((job, k) => {
-    packed.offsets[k] = i;
-    for (const op of job.ops) {
-      packed.p[i] = op.p;
-      packed.f[i] = FN_CODE.get(op.f)!;
-      packed.info[i] = op.status === "info" ? 1 : 0;
-      packed.call[i] = op.call;
-      packed.ret[i] = op.ret;
-      packed.input[i] = op.input;
-      packed.output[i] = op.output;
-      i++;
-    }
-  });
-  packed.offsets[jobs.length] = i;
-  const transfer = [packed.offsets, packed.p, packed.f, packed.info, packed.call, packed.ret].map((a) => a.buffer as ArrayBuffer);
-  return { packed, transfer };
+  const arrays: ArrayBufferView[] = [offsets, p, f, info, call, ret];
+  for (const col of [packed.input, packed.output]) arrays.push(col.tag, col.num, col.start);
+  return { packed, transfer: arrays.map((a) => a.buffer as ArrayBuffer) };
 }
 
 export function unpackJobs(packed: PackedJobs): KeyJob[] {
@@ -64,8 +127,8 @@ export function unpackJobs(packed: PackedJobs): KeyJob[] {
         p: packed.p[i],
         key,
         f: FNS[packed.f[i]],
-        input: packed.input[i],
-        output: packed.output[i],
+        input: valueAt(packed.input, i),
+        output: valueAt(packed.output, i),
         status: packed.info[i] === 1 ? "info" : "ok",
         call: packed.call[i],
         ret: packed.ret[i],

@@ -1,9 +1,13 @@
-// Checking many keys on worker threads. Keys are independent (P-compositionality),
-// so batches of keys go to whichever worker is free, biggest keys first. A worker
-// that dies or never answers turns its batch into `unknown` keys, never `ok`; if no
-// worker can start at all, the remaining keys are checked in-process.
+// Checking many keys on worker threads. Keys are independent (P-compositionality).
+// Work is shared from both ends of one queue ordered by size: this thread checks
+// the small keys from the front (shipping a cheap key to a worker costs more than
+// checking it), workers take batches of the biggest keys from the back. So a big,
+// easy history stays mostly in-process while expensive keys spread over the CPUs.
+// A worker that dies or never answers turns its keys `unknown` or back over to this
+// thread, never `ok`.
+import { setImmediate as yieldToEvents } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import { checkKeys, type KeyJob, type KeyLimits, type KeyResult } from "./key-check.ts";
+import { checkKey, type KeyJob, type KeyLimits, type KeyResult } from "./key-check.ts";
 import type { ModelSpec } from "./models.ts";
 import { packJobs } from "./packed.ts";
 import type { UnknownKey } from "./types.ts";
@@ -11,137 +15,122 @@ import type { BatchReply, BatchRequest } from "./worker.ts";
 
 /** Extra time a worker gets past the overall deadline to report before it is stopped. */
 const GRACE_MS = 10_000;
+/** This thread checks keys in slices of this many ms, then lets worker messages in. */
+const SLICE_MS = 20;
+/** A worker batch holds about this many ops (at least one key). */
+const BATCH_OPS = 20_000;
 
-export async function checkKeysInWorkers(
+export async function checkKeysWithWorkers(
   spec: ModelSpec,
   jobs: readonly KeyJob[],
   limits: KeyLimits,
   describeLeft: number,
   workerCount: number,
 ): Promise<{ results: KeyResult[]; workersUsed: number }> {
-  const batches = makeBatches(jobs, workerCount);
-  const results: KeyResult[][] = new Array(batches.length);
+  const results: (KeyResult | undefined)[] = new Array(jobs.length);
+  const order = jobs.map((_, i) => i).sort((a, b) => jobs[a].ops.length - jobs[b].ops.length);
+  let front = 0; // next key for this thread
+  let back = order.length; // keys at [back, length) went to workers
+  const orphans: number[] = []; // keys of a worker that died before answering: checked here
   const { signal, ...plainLimits } = limits;
+  const workers: Worker[] = [];
+  const inFlight = new Map<Worker, number[]>();
+  let workersUsed = 0;
+  let wakeMain: (() => void) | undefined; // resolves the final wait when the last batch is in
 
-  const unknownBatch = (b: number, reason: UnknownKey["reason"], message: string) => {
-    results[b] = batches[b].map((job) => ({
-      key: job.key, ops: job.ops.length, status: "unknown" as const,
-      unknown: { key: job.key, ops: job.ops.length, reason, message },
-    }));
+  const markUnknown = (keys: readonly number[], reason: UnknownKey["reason"], message: string) => {
+    for (const i of keys) {
+      const n = jobs[i].ops.length;
+      results[i] = { key: jobs[i].key, ops: n, status: "unknown", unknown: { key: jobs[i].key, ops: n, reason, message } };
+    }
   };
 
-  const workers: Worker[] = [];
-  let workersUsed = 0; // workers that answered at least one batch
-  try {
-    await new Promise<void>((resolve) => {
-      let live = 0;
-      let settled = false;
-      const finish = () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const stopAll = (reason: UnknownKey["reason"], message: string) => {
-        for (let b = 0; b < batches.length; b++) if (results[b] === undefined) unknownBatch(b, reason, message);
-        finish();
-      };
-      const onAbort = () => stopAll("aborted", "the check was cancelled");
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const timer = setTimeout(
-        () => stopAll("overall-budget", "a worker did not report within the overall time budget (budgetMs)"),
-        Math.max(0, limits.deadline - Date.now()) + GRACE_MS,
-      );
-      timer.unref?.();
+  const sendBatch = (w: Worker) => {
+    const keys: number[] = [];
+    let size = 0;
+    while (back > front && (keys.length === 0 || size < BATCH_OPS)) {
+      const i = order[--back];
+      keys.push(i);
+      size += jobs[i].ops.length;
+    }
+    if (keys.length === 0) {
+      inFlight.delete(w);
+      wakeMain?.();
+      return;
+    }
+    inFlight.set(w, keys);
+    const { packed, transfer } = packJobs(keys.map((i) => jobs[i]));
+    const req: BatchRequest = { model: spec.name, jobs: packed, limits: plainLimits, describeLeft };
+    w.postMessage(req, transfer);
+  };
 
-      // Batches not yet handed out; a batch whose worker died before ever answering
-      // (it could not even load) goes back here for another worker or this thread.
-      const queue = batches.map((_, b) => b);
-      const idle: Array<() => void> = [];
-      const allDone = () => {
-        for (let b = 0; b < batches.length; b++) if (results[b] === undefined) return false;
-        return true;
-      };
-
-      const spawn = () => {
-        const w = new Worker(new URL("./worker.mjs", import.meta.url), { execArgv: [] });
-        workers.push(w);
-        live++;
-        let current = -1;
-        let answered = false;
-        const dispatch = () => {
-          const b = queue.shift();
-          if (b === undefined) {
-            current = -1;
-            if (allDone()) finish();
-            else idle.push(dispatch);
-            return;
-          }
-          current = b;
-          const { packed, transfer } = packJobs(batches[b]);
-          const req: BatchRequest = { batch: b, model: spec.name, jobs: packed, limits: plainLimits, describeLeft };
-          w.postMessage(req, transfer);
-        };
-        w.on("message", (msg: BatchReply | { ready: true }) => {
-          if ("ready" in msg || settled) return;
-          if (!answered) workersUsed++;
-          answered = true;
-          if ("error" in msg) unknownBatch(msg.batch, "error", `worker failed: ${msg.error}`);
-          else {
-            results[msg.batch] = msg.results;
-            for (const r of msg.results) if (r.status === "illegal" && r.violation) describeLeft--;
-          }
-          dispatch();
-        });
-        w.on("error", (err) => {
-          if (current >= 0 && results[current] === undefined) {
-            if (answered) unknownBatch(current, "error", `worker crashed: ${err.message}`);
-            else {
-              queue.unshift(current);
-              idle.shift()?.();
-            }
-          }
-          current = -1;
-        });
-        w.on("exit", () => {
-          live--;
-          if (settled || live > 0) return;
-          // No worker left (e.g. none could load): check the rest in this thread.
-          for (let b = 0; b < batches.length; b++) {
-            if (results[b] === undefined) results[b] = checkKeys(spec, batches[b], limits, describeLeft);
-          }
-          finish();
-        });
-        dispatch();
-      };
-      for (let i = 0; i < Math.min(workerCount, batches.length); i++) spawn();
-      if (batches.length === 0) finish();
+  const spawn = () => {
+    const w = new Worker(new URL("./worker.mjs", import.meta.url), { execArgv: [] });
+    workers.push(w);
+    let answered = false;
+    w.on("message", (msg: BatchReply | { ready: true }) => {
+      if (!("ready" in msg)) {
+        const keys = inFlight.get(w) ?? [];
+        if (!answered) workersUsed++;
+        answered = true;
+        if ("error" in msg) markUnknown(keys, "error", `worker failed: ${msg.error}`);
+        else {
+          msg.results.forEach((r, k) => {
+            results[keys[k]] = r;
+            if (r.status === "illegal" && r.violation) describeLeft--;
+          });
+        }
+      }
+      sendBatch(w);
     });
+    const lost = (why: string) => {
+      const keys = inFlight.get(w);
+      if (keys === undefined) return;
+      inFlight.delete(w);
+      // Keys of a worker that never answered go back to this thread; otherwise they are unknown.
+      if (answered) markUnknown(keys, "error", `worker crashed: ${why}`);
+      else orphans.push(...keys);
+      wakeMain?.();
+    };
+    w.on("error", (err) => lost(err.message));
+    w.on("exit", (code) => lost(`exited with code ${code}`));
+  };
+
+  try {
+    for (let k = 0; k < workerCount; k++) spawn();
+    // This thread: small keys first, in slices so worker messages get handled.
+    while (front < back) {
+      const sliceEnd = Date.now() + SLICE_MS;
+      while (front < back && Date.now() < sliceEnd) {
+        const i = order[front++];
+        const r = checkKey(spec, jobs[i], limits, describeLeft > 0);
+        if (r.status === "illegal" && r.violation) describeLeft--;
+        results[i] = r;
+      }
+      await yieldToEvents();
+    }
+    // Wait for the workers' last batches, within the overall deadline.
+    if (inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          if (inFlight.size > 0 && !signal?.aborted && Date.now() < limits.deadline + GRACE_MS) return;
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, limits.deadline + GRACE_MS - Date.now()) + 1);
+        signal?.addEventListener("abort", done);
+        wakeMain = done;
+        done();
+      });
+    }
+    for (const keys of inFlight.values()) {
+      markUnknown(keys, signal?.aborted ? "aborted" : "overall-budget", signal?.aborted ? "the check was cancelled" : "a worker did not report within the overall time budget (budgetMs)");
+    }
+    inFlight.clear();
+    for (const i of orphans) results[i] = checkKey(spec, jobs[i], limits, describeLeft > 0);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return { results: results.flat(), workersUsed };
-}
-
-/** Batches of keys, biggest keys first, each about 1/16 of a worker's share. */
-function makeBatches(jobs: readonly KeyJob[], workerCount: number): KeyJob[][] {
-  let total = 0;
-  for (const job of jobs) total += job.ops.length;
-  const target = Math.max(5_000, Math.ceil(total / (workerCount * 16)));
-  const sorted = [...jobs].sort((a, b) => b.ops.length - a.ops.length);
-  const batches: KeyJob[][] = [];
-  let batch: KeyJob[] = [];
-  let size = 0;
-  for (const job of sorted) {
-    batch.push(job);
-    size += job.ops.length;
-    if (size >= target) {
-      batches.push(batch);
-      batch = [];
-      size = 0;
-    }
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
+  return { results: results as KeyResult[], workersUsed };
 }

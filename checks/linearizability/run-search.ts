@@ -8,6 +8,9 @@ type Illegal = Extract<SearchOutcome, { result: "illegal" }>;
 /** A search outcome whose stuck state is also given as a plain value. */
 export type KeyOutcome = Exclude<SearchOutcome, Illegal> | (Illegal & { stuckValue: unknown });
 
+/** Reused call/ret arrays (runSearch is synchronous). */
+let times = { call: new Float64Array(0), ret: new Float64Array(0) };
+
 /** Searches `ops` (sorted by call); op ids in the outcome are indices into `ops`. */
 export function runSearch(
   spec: ModelSpec,
@@ -27,14 +30,15 @@ export function runSearch(
   }
   const used = kept === null ? ops : kept.map((j) => ops[j]);
   const n = used.length;
-  const call = new Float64Array(n);
-  const ret = new Float64Array(n);
+  if (times.call.length < n) times = { call: new Float64Array(2 * n), ret: new Float64Array(2 * n) };
+  const { call, ret } = times;
   for (let i = 0; i < n; i++) {
     call[i] = used[i].call;
     ret[i] = used[i].ret;
   }
   const model = spec.compile(used, initial);
-  const outcome = searchLinearization({ call, ret, model, deadline, signal });
+  const outcome = searchLinearization({ call, ret, n, model, deadline, signal });
+  if (n > 1 << 20) times = { call: new Float64Array(0), ret: new Float64Array(0) };
   if (outcome.result === "unknown") return outcome;
   if (kept === null) {
     return outcome.result === "ok" ? outcome : { ...outcome, stuckValue: exactValueAfter(spec, used, initial, outcome.longest) };

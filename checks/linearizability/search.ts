@@ -14,6 +14,8 @@ export interface SearchInput {
   call: ArrayLike<number>;
   /** return times; Infinity for ops that may take effect any time after call */
   ret: ArrayLike<number>;
+  /** number of ops (default call.length): lets callers pass reused, larger arrays */
+  n?: number;
   model: CompiledModel;
   /** Date.now() value after which the search gives up (unknown) */
   deadline: number;
@@ -43,17 +45,63 @@ export type SearchOutcome = (
 /** Checks (no allocation per step) every this many steps whether time is up. */
 const CLOCK_EVERY = 4096;
 
+/** Working memory reused by every search: searches are synchronous and never nest. */
+class Scratch {
+  capacity = -1;
+  byRet = new Int32Array(0);
+  nodeOp = new Int32Array(0);
+  isCall = new Uint8Array(0);
+  retNode = new Int32Array(0);
+  next = new Int32Array(0);
+  prev = new Int32Array(0);
+  stackNode = new Int32Array(0);
+  stackState = new Int32Array(0);
+  stackMax = new Int32Array(0);
+  stackHash = new Int32Array(0);
+  holes = new Int32Array(0);
+  best = new Int32Array(0);
+  forced = new Uint8Array(0);
+
+  /** Room for `n` ops; memory taken for a huge key is given back afterwards (see release). */
+  ensure(n: number): this {
+    if (n <= this.capacity) return this;
+    const cap = Math.max(n, 2 * this.capacity, 256);
+    const nodes = 2 * cap + 1;
+    this.capacity = cap;
+    this.byRet = new Int32Array(cap);
+    this.nodeOp = new Int32Array(nodes);
+    this.isCall = new Uint8Array(nodes);
+    this.retNode = new Int32Array(cap);
+    this.next = new Int32Array(nodes);
+    this.prev = new Int32Array(nodes);
+    this.stackNode = new Int32Array(cap);
+    this.stackState = new Int32Array(cap);
+    this.stackMax = new Int32Array(cap);
+    this.stackHash = new Int32Array(cap);
+    this.holes = new Int32Array(cap);
+    this.best = new Int32Array(cap);
+    this.forced = new Uint8Array(cap);
+    return this;
+  }
+
+  release(): void {
+    if (this.capacity <= 1 << 20) return;
+    this.capacity = -1;
+    this.ensure(0);
+  }
+}
+const scratch = new Scratch();
+
 /**
  * Entry order: by time; at equal times calls before returns (equal timestamps
- * overlap, the permissive reading); calls keep op id order.
+ * overlap, the permissive reading); calls keep op id order. Fills the scratch
+ * node arrays: node 0 is the head sentinel, nodes 1..2n the entries.
  */
-function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>) {
+function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>): void {
   // Returns sorted by time (ties by id); calls are already in id order: merge.
+  const { nodeOp, isCall, retNode, next, prev } = scratch;
   const byRet = sortByReturn(n, ret);
-  const size = 2 * n + 1; // node 0 is the head sentinel
-  const nodeOp = new Int32Array(size);
-  const isCall = new Uint8Array(size);
-  const retNode = new Int32Array(n);
+  const size = 2 * n + 1;
   let c = 0;
   let r = 0;
   for (let node = 1; node < size; node++) {
@@ -64,16 +112,16 @@ function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>
     } else {
       const op = byRet[r++];
       nodeOp[node] = op;
+      isCall[node] = 0;
       retNode[op] = node;
     }
   }
-  const next = new Int32Array(size);
-  const prev = new Int32Array(size);
+  isCall[0] = 0;
   for (let node = 0; node < size; node++) {
-    next[node] = node + 1 < size ? node + 1 : -1;
+    next[node] = node + 1;
     prev[node] = node - 1;
   }
-  return { nodeOp, isCall, retNode, next, prev };
+  next[size - 1] = -1;
 }
 
 /**
@@ -83,7 +131,7 @@ function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>
  * Ops that never return (Infinity) go last.
  */
 function sortByReturn(n: number, ret: ArrayLike<number>): Int32Array {
-  const byRet = new Int32Array(n);
+  const byRet = scratch.byRet;
   let finite = 0;
   for (let i = 0; i < n; i++) if (ret[i] !== Infinity) byRet[finite++] = i;
   let tail = finite;
@@ -102,7 +150,7 @@ function sortByReturn(n: number, ret: ArrayLike<number>): Int32Array {
     byRet[j + 1] = op;
     moves += i - 1 - j;
     if (moves > budget) {
-      byRet.subarray(0, finite).sort((x, y) => ret[x] - ret[y] || x - y);
+      byRet.subarray(0, finite).sort((x, y) => ret[x] - ret[y] || x - y); // stable enough: ties by id
       break;
     }
   }
@@ -216,34 +264,39 @@ const sharedCache = new StateCache();
 
 /** Searches for a linearization of one key's operations. */
 export function searchLinearization(input: SearchInput): SearchOutcome {
+  try {
+    return search(input);
+  } finally {
+    scratch.release();
+  }
+}
+
+function search(input: SearchInput): SearchOutcome {
   const { call, ret, model, deadline, signal } = input;
-  const n = call.length;
+  const n = input.n ?? call.length;
   if (n === 0) return { result: "ok", linearization: [] };
-  const { nodeOp, isCall, retNode, next, prev } = buildEntries(n, call, ret);
+  scratch.ensure(n);
+  buildEntries(n, call, ret);
+  const { nodeOp, isCall, retNode, next, prev } = scratch;
+  const { stackNode, stackState, stackMax, stackHash, holes, best, forced } = scratch;
   const zob = zobrist(n);
   // Searches never nest or interleave (they are synchronous), so one cache serves all.
   const cache = sharedCache;
   cache.reset();
   const step = model.step;
 
-  // The stack of linearized ops and what to restore when one is undone.
-  const stackNode = new Int32Array(n);
-  const stackState = new Int32Array(n);
-  const stackMax = new Int32Array(n);
-  const stackHash = new Int32Array(n);
-  const holes = new Int32Array(n);
+  // The stack (stackNode…stackHash) holds the linearized ops and what to restore when one is undone.
   let depth = 0;
 
   // The deepest dead end, for the report. `best` is kept in sync lazily: stack
   // slots below `lowWater` have not changed since the last copy.
-  const best = new Int32Array(n);
   let bestDepth = -1;
   let bestStuck = -1;
   let bestState = model.init;
   let lowWater = 0;
 
   const readOnly = model.readOnly;
-  const forced = new Uint8Array(n); // stack frame k linearized a read-only op without branching
+  // forced[k]: stack frame k linearized a read-only op without branching
   let fresh = true; // a config not scanned yet: first look for a read-only op to force
 
   let state = model.init;

@@ -19,7 +19,10 @@ export interface CheckOptions {
   maxViolationReports?: number;
   /** values of keys before the history (e.g. the preload). Default: missing (null / 0 / []). */
   initial?: InitialState;
-  /** worker threads to use: 0 = always in-process, "auto" = by input size and CPUs. Default "auto". */
+  /**
+   * worker threads besides this one: 0 = all in-process; "auto" = one per other CPU (at most 7)
+   * when the input is big. This thread checks the small keys, workers the biggest. Default "auto".
+   */
   workers?: number | "auto";
   /** below this many operations the check runs in-process even with workers allowed. Default 150 000. */
   parallelMinOps?: number;

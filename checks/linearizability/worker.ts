@@ -5,14 +5,13 @@ import { SEARCH_MODELS, type SearchModelName } from "./models.ts";
 import { unpackJobs, type PackedJobs } from "./packed.ts";
 
 export interface BatchRequest {
-  batch: number;
   model: SearchModelName;
   jobs: PackedJobs;
   limits: Omit<KeyLimits, "signal">;
   describeLeft: number;
 }
 
-export type BatchReply = { batch: number; results: KeyResult[] } | { batch: number; error: string };
+export type BatchReply = { results: KeyResult[] } | { error: string };
 
 const port = parentPort;
 if (port === null) throw new Error("checks/linearizability/worker.ts must run in a worker thread");
@@ -21,9 +20,9 @@ port.on("message", (req: BatchRequest) => {
   let reply: BatchReply;
   try {
     const results = checkKeys(SEARCH_MODELS[req.model], unpackJobs(req.jobs), req.limits, req.describeLeft);
-    reply = { batch: req.batch, results };
+    reply = { results };
   } catch (e) {
-    reply = { batch: req.batch, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+    reply = { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
   port.postMessage(reply);
 });
