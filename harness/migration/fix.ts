@@ -106,7 +106,38 @@ export async function fixCluster(seed: string | Addr, opts: FixOptions = {}): Pr
       primaries: () => primaries.map((p) => p.ref),
     };
     const p = { pipeline: opts.pipeline ?? 10, timeout: opts.migrateTimeoutMs ?? 60_000, replace: false };
+    /** Keys of `slot` on a node that does not own it answer MOVED; open the slot there as
+     *  IMPORTING from the owner so MIGRATE runs after ASKING, move them, close it again. */
+    const moveStranded = async (n: NodeState, owner: NodeState, slot: number): Promise<number> => {
+      if (n.claims.has(slot)) return migrateKeys(access, slot, n.ref, owner.ref, p);
+      await n.client.call("CLUSTER", "SETSLOT", slot, "IMPORTING", owner.ref.id);
+      const moved = await migrateKeys(access, slot, n.ref, owner.ref, p, { asking: true });
+      await n.client.call("CLUSTER", "SETSLOT", slot, "STABLE");
+      return moved;
+    };
     const countIn = async (slot: number) => new Map(await Promise.all(primaries.map(async (n) => [n.ref.id, Number(await n.client.call("CLUSTER", "COUNTKEYSINSLOT", slot))] as const)));
+
+    // Slots nobody covers (e.g. a node removed while it still owned them).
+    // valkey-cli fixes coverage first: keys of an uncovered slot answer CLUSTERDOWN until someone owns it.
+    const open = new Set(before.openSlots.map((o) => o.slot));
+    const uncovered = before.uncoveredSlots.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i)).filter((s) => !open.has(s));
+    if (uncovered.length > 0 && primaries.length > 0) {
+      const assigned = new Map<string, number[]>();
+      const load = new Map(primaries.map((n) => [n.ref.id, n.claims.size]));
+      for (const slot of uncovered) {
+        const keys = await countIn(slot);
+        const holders = primaries.filter((n) => (keys.get(n.ref.id) ?? 0) > 0).sort((a, b) => keys.get(b.ref.id)! - keys.get(a.ref.id)!);
+        const owner = holders[0] ?? [...primaries].sort((a, b) => load.get(a.ref.id)! - load.get(b.ref.id)!)[0];
+        await owner.client.call("CLUSTER", "ADDSLOTS", slot);
+        load.set(owner.ref.id, load.get(owner.ref.id)! + 1);
+        for (const h of holders.slice(1)) if (h !== owner) await moveStranded(h, owner, slot);
+        (assigned.get(owner.ref.id) ?? assigned.set(owner.ref.id, []).get(owner.ref.id)!).push(slot);
+      }
+      for (const [id, slots] of assigned) {
+        const n = primaries.find((x) => x.ref.id === id)!;
+        actions.push(`slots ${formatRanges(toRanges(slots)).slice(0, 120)} were not covered: CLUSTER ADDSLOTS on ${describeNode(n.ref)}`);
+      }
+    }
 
     const openSlots = [...new Set(before.openSlots.map((o) => o.slot))].sort((a, b) => a - b);
     for (const slot of openSlots) {
@@ -118,7 +149,7 @@ export async function fixCluster(seed: string | Addr, opts: FixOptions = {}): Pr
 
       if (migrating.length === 1 && importing.length === 1) {
         const [src, dst] = [migrating[0].ref, importing[0].ref];
-        const moved = await migrateKeys(access, slot, src, dst, p, { fix: true });
+        const moved = await migrateKeys(access, slot, src, dst, p);
         await setSlotOwner(access, slot, dst, src);
         actions.push(`slot ${slot} (${openList}): finished the move — ${moved} keys migrated, CLUSTER SETSLOT ${slot} NODE ${dst.id.slice(0, 8)} on every primary`);
         continue;
@@ -131,40 +162,19 @@ export async function fixCluster(seed: string | Addr, opts: FixOptions = {}): Pr
       }
       if (!owner) continue;
       if (!owner.claims.has(slot)) await owner.client.call("CLUSTER", "SETSLOT", slot, "NODE", owner.ref.id);
+      // Close the slot first: an owner still MIGRATING would answer the stranded keys with ASK.
+      for (const n of new Set([...migrating, ...importing])) await n.client.call("CLUSTER", "SETSLOT", slot, "STABLE");
       let moved = 0;
       for (const n of primaries) {
         if (n === owner || (keys.get(n.ref.id) ?? 0) === 0) continue;
-        // The holder must see the slot as its own or migrating for MIGRATE to run there;
-        // MIGRATE works regardless, and the owner accepts keys of a slot it owns.
-        moved += await migrateKeys(access, slot, n.ref, owner.ref, p, { fix: true });
+        moved += await moveStranded(n, owner, slot);
       }
-      for (const n of [...migrating, ...importing]) await n.client.call("CLUSTER", "SETSLOT", slot, "STABLE");
       await setSlotOwner(access, slot, owner.ref);
       if (owners.length !== 1) await owner.client.call("CLUSTER", "BUMPEPOCH");
       const why = owners.length === 1 ? "its owner" : owners.length > 1 ? `chosen among ${owners.length} claimants by keys held` : "nobody claimed it; chosen by keys held";
       actions.push(
         `slot ${slot} (${openList || "open"}): kept on ${describeNode(owner.ref)} (${why})${moved ? `, ${moved} keys moved to it` : ""}, CLUSTER SETSLOT ${slot} STABLE where it was open${owners.length !== 1 ? ", CLUSTER BUMPEPOCH on the owner" : ""}`,
       );
-    }
-
-    // Slots nobody covers (e.g. a node removed while it still owned them).
-    const uncovered = before.uncoveredSlots.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i)).filter((s) => !openSlots.includes(s));
-    if (uncovered.length > 0 && primaries.length > 0) {
-      const assigned = new Map<string, number[]>();
-      const load = new Map(primaries.map((n) => [n.ref.id, n.claims.size]));
-      for (const slot of uncovered) {
-        const keys = await countIn(slot);
-        const holders = primaries.filter((n) => (keys.get(n.ref.id) ?? 0) > 0).sort((a, b) => keys.get(b.ref.id)! - keys.get(a.ref.id)!);
-        const owner = holders[0] ?? [...primaries].sort((a, b) => load.get(a.ref.id)! - load.get(b.ref.id)!)[0];
-        await owner.client.call("CLUSTER", "ADDSLOTS", slot);
-        load.set(owner.ref.id, load.get(owner.ref.id)! + 1);
-        for (const h of holders.slice(1)) await migrateKeys(access, slot, h.ref, owner.ref, p, { fix: true });
-        (assigned.get(owner.ref.id) ?? assigned.set(owner.ref.id, []).get(owner.ref.id)!).push(slot);
-      }
-      for (const [id, slots] of assigned) {
-        const n = primaries.find((x) => x.ref.id === id)!;
-        actions.push(`slots ${formatRanges(toRanges(slots)).slice(0, 120)} were not covered: CLUSTER ADDSLOTS on ${describeNode(n.ref)}`);
-      }
     }
 
     // Let gossip settle, bounded.

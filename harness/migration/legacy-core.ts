@@ -66,10 +66,10 @@ export interface SlotMoveHooks {
   /** called with each batch before MIGRATE; may wait (pacing) */
   beforeBatch?(keys: Buffer[], slot: number, source: Redis): Promise<void>;
   signal?: AbortSignal;
-  /** valkey-cli fix mode: on BUSYKEY, retry the batch with REPLACE */
-  fix?: boolean;
   /** skip the IMPORTING/MIGRATING step (the slot is already open, as in fixCluster) */
   alreadyOpen?: boolean;
+  /** send ASKING before each MIGRATE: the source holds keys of a slot it only imports (fixCluster) */
+  asking?: boolean;
 }
 
 async function step<T>(what: string, slot: number, node: NodeRef, f: () => Promise<T>): Promise<T> {
@@ -89,22 +89,40 @@ export async function migrateKeys(access: NodeAccess, slot: number, source: Node
     const keys = (await step("CLUSTER GETKEYSINSLOT", slot, source, () => src.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, p.pipeline))) as Buffer[];
     if (keys.length === 0) return moved;
     await hooks.beforeBatch?.(keys, slot, src);
-    const migrate = (replace: boolean) =>
-      src.callBuffer("MIGRATE", target.host, target.port, "", 0, p.timeout, ...(replace ? ["REPLACE"] : []), "KEYS", ...keys);
+    const args = (replace: boolean) => [target.host, target.port, "", 0, p.timeout, ...(replace ? ["REPLACE"] : []), "KEYS", ...keys];
+    const migrate = async (replace: boolean) => {
+      if (!hooks.asking) return src.callBuffer("MIGRATE", ...args(replace));
+      // ASKING applies to the next command on the same connection: send both in one pipeline.
+      const res = (await src.pipeline().call("ASKING").callBuffer("MIGRATE", ...args(replace)).exec()) ?? [];
+      for (const [err] of res) if (err) throw err;
+      return res[1]?.[1];
+    };
     try {
       await migrate(p.replace);
     } catch (e) {
       const msg = (e as Error).message;
-      // valkey-cli: a key that already exists on the target stops the move unless
-      // --cluster-replace was given; in fix mode it is replaced.
-      if (/BUSYKEY/.test(msg) && hooks.fix && !p.replace) {
-        await step("MIGRATE REPLACE", slot, source, () => migrate(true));
-      } else {
-        const hint = /BUSYKEY/.test(msg) ? " (target key exists; set migration.params.replace: true to overwrite it)" : "";
-        throw new SlotMoveError(`MIGRATE from ${source.name} to ${target.name} failed for slot ${slot}: ${msg}${hint}`, slot, source.name);
-      }
+      if (!/BUSYKEY/.test(msg) || p.replace)
+        throw new SlotMoveError(`MIGRATE from ${source.name} to ${target.name} failed for slot ${slot}: ${msg}`, slot, source.name);
+      // valkey-cli: a key that exists on the target too is replaced only when both copies
+      // are equal (DEBUG DIGEST-VALUE) or --cluster-replace was given.
+      const diffs = await differingKeys(src, access.client(target), keys);
+      if (diffs === undefined)
+        throw new SlotMoveError(`MIGRATE from ${source.name} to ${target.name} failed for slot ${slot}: target key exists and DEBUG DIGEST-VALUE is not available to compare the copies; set migration.params.replace: true to overwrite`, slot, source.name);
+      if (diffs.length > 0)
+        throw new SlotMoveError(`MIGRATE from ${source.name} to ${target.name} failed for slot ${slot}: ${diffs.length} key(s) exist on both nodes with different values (${diffs.slice(0, 5).join(", ")}); set migration.params.replace: true to overwrite`, slot, source.name);
+      await step("MIGRATE REPLACE", slot, source, () => migrate(true));
     }
     moved += keys.length;
+  }
+}
+
+/** Keys whose values differ between the two nodes (DEBUG DIGEST-VALUE), or undefined when DEBUG is not allowed. */
+async function differingKeys(src: Redis, dst: Redis, keys: Buffer[]): Promise<string[] | undefined> {
+  try {
+    const [a, b] = (await Promise.all([src.callBuffer("DEBUG", "DIGEST-VALUE", ...keys), dst.callBuffer("DEBUG", "DIGEST-VALUE", ...keys)])) as [Buffer[], Buffer[]];
+    return keys.filter((_, i) => String(a[i]) !== String(b[i])).map((k) => k.toString());
+  } catch {
+    return undefined;
   }
 }
 
