@@ -47,6 +47,19 @@ describe("register verdicts", () => {
     expect((await checkOperations("register", early, inProcess)).valid).toBe(false);
   });
 
+  it("tries each choice of which unknown op took effect when", async () => {
+    // Only the order (cas j, cas X, write i, read) works: j must explain X, and i the read.
+    const ops = [
+      info("write", "a", 0),
+      info("cas", [null, "a"], 1),
+      op("cas", ["a", "x"], ["a", "x"], 2, 3),
+      op("read", null, "a", 10, 11),
+    ];
+    expect((await checkOperations("register", ops, inProcess)).valid).toBe(true);
+    // without the blind write nothing explains the read
+    expect((await checkOperations("register", [ops[1], ops[2], ops[3]], inProcess)).valid).toBe(false);
+  });
+
   it("reads a cas completion with value false as a failed compare", async () => {
     const compareFailed = [op("write", "a", "a", 0, 1), op("cas", ["b", "c"], false, 2, 3), op("read", null, "a", 4, 5)];
     expect((await checkOperations("register", compareFailed, inProcess)).valid).toBe(true);

@@ -27,8 +27,12 @@ export interface ModelSpec {
   readonly fns: readonly HistoryFn[];
   /** throws UsageError when an op cannot belong to this model */
   validate(op: Operation, where: string): void;
-  /** an op that constrains nothing (an info read) — dropped before the search */
-  isNoop(op: Operation): boolean;
+  /**
+   * Info ops that may as well never have happened, dropped before the search (1 = drop):
+   * info reads, and info writes whose effect no op in `ops` could ever observe — any
+   * linearization placing one stays valid with it moved to the very end.
+   */
+  unobservable(ops: readonly Operation[]): Uint8Array | null;
   /**
    * `exact` keeps every value apart; by default values no op could ever observe are
    * merged into one state (see UNOBSERVED), which shrinks the search space a lot and
@@ -96,6 +100,19 @@ function checkFn(spec: { name: string; fns: readonly HistoryFn[] }, op: Operatio
 
 // ---------------------------------------------------------------- register
 
+/** Values reads and cas expectations look for; null when a failed cas makes every value matter. */
+function registerObserved(ops: readonly Operation[]): Set<string | null> | null {
+  const seen = new Set<string | null>();
+  for (const op of ops) {
+    if (op.f === "read" && op.status === "ok") seen.add(normValue(op.output));
+    else if (op.f === "cas") {
+      if (casFailed(op)) return null;
+      seen.add(normValue((op.input as unknown[])[0]));
+    }
+  }
+  return seen;
+}
+
 const R_READ = 0, R_WRITE = 1, R_CAS_OK = 2, R_CAS_FAIL = 3, R_CAS_ANY = 4, R_NOOP = 5;
 
 /** A cas completion with value `false` means the compare failed (it happened and changed nothing). */
@@ -117,7 +134,23 @@ export const registerModel: ModelSpec = {
     checkFn(this, op, where);
     if (op.f === "cas") casArgs(op, where);
   },
-  isNoop: (op) => op.f === "read" && op.status === "info",
+  unobservable(ops) {
+    // An info write of a value no read or cas looks for leaves the register in a state
+    // that only a later write gets out of, with every read in between failing. That is
+    // invisible unless a failed cas (which succeeds on any other value) sits in between.
+    let observed: Set<string | null> | null | undefined;
+    let drop: Uint8Array | null = null;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.status !== "info" || op.f === "cas") continue;
+      if (op.f === "write") {
+        if (observed === undefined) observed = registerObserved(ops);
+        if (observed === null || observed.has(normValue(op.input))) continue;
+      }
+      (drop ??= new Uint8Array(ops.length))[i] = 1;
+    }
+    return drop;
+  },
   removable: () => true,
   compile(ops, initial, exact = false) {
     const n = ops.length;
@@ -189,20 +222,30 @@ export const kvAppendModel: ModelSpec = {
   validate(op, where) {
     checkFn(this, op, where);
   },
-  isNoop: (op) => op.f === "read" && op.status === "info",
+  unobservable(ops) {
+    // Once an info write of a value that no read starts with, or an info append of a
+    // piece that no read contains, takes effect, no read succeeds until the next write.
+    let results: string[] | undefined;
+    let drop: Uint8Array | null = null;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      if (op.status !== "info") continue;
+      if (op.f !== "read") {
+        results ??= readResults(ops);
+        const v = normValue(op.input) ?? "";
+        const seen = op.f === "write" ? isPrefixOfAny(v, results) : results.some((r) => r.includes(v));
+        if (seen) continue;
+      }
+      (drop ??= new Uint8Array(ops.length))[i] = 1;
+    }
+    return drop;
+  },
   removable: () => true,
   compile(ops, initial, exact = false) {
     const n = ops.length;
     // A value is observable while it is a prefix of some read result (appends only extend it).
-    const results: string[] = [];
-    let readsNull = false;
-    for (const op of ops) {
-      if (op.f !== "read" || op.status !== "ok") continue;
-      const v = normValue(op.output);
-      if (v === null) readsNull = true;
-      else results.push(v);
-    }
-    results.sort();
+    const results = readResults(ops);
+    const readsNull = ops.some((op) => op.f === "read" && op.status === "ok" && normValue(op.output) === null);
     const alive = (v: string | null) => (v === null ? readsNull || results.length > 0 : isPrefixOfAny(v, results));
     const states = new StringStates(exact ? undefined : alive);
     const kind = new Uint8Array(n);
@@ -266,6 +309,17 @@ export const kvAppendModel: ModelSpec = {
   },
 };
 
+/** The non-null results of ok reads, sorted. */
+function readResults(ops: readonly Operation[]): string[] {
+  const out: string[] = [];
+  for (const op of ops) {
+    if (op.f !== "read" || op.status !== "ok") continue;
+    const v = normValue(op.output);
+    if (v !== null) out.push(v);
+  }
+  return out.sort();
+}
+
 /** Is `s` a prefix of some string in `sorted` (sorted ascending)? */
 function isPrefixOfAny(s: string, sorted: readonly string[]): boolean {
   let lo = 0;
@@ -309,7 +363,11 @@ export const counterModel: ModelSpec = {
     if (op.f === "incr" && op.input !== undefined && op.input !== null) toNumber(op.input, `${where}.input`);
     if (op.status === "ok") toNumber(op.output, `${where}.output`);
   },
-  isNoop: (op) => op.f === "read" && op.status === "info",
+  unobservable(ops) {
+    let drop: Uint8Array | null = null;
+    for (let i = 0; i < ops.length; i++) if (ops[i].status === "info" && ops[i].f === "read") (drop ??= new Uint8Array(ops.length))[i] = 1;
+    return drop;
+  },
   removable: (op) => op.f === "read",
   compile(ops, initial) {
     const n = ops.length;

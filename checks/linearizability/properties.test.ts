@@ -75,7 +75,7 @@ function bruteForce(model: HistoryModel, ops: readonly Operation[], initial: Val
 // ---------------------------------------------------------------- generators
 
 /** Completely random small histories over tiny value domains (mostly not linearizable). */
-function randomOps(model: HistoryModel, maxOps: number): fc.Arbitrary<Operation[]> {
+function randomOps(model: HistoryModel, maxOps: number, infoOneIn = 5): fc.Arbitrary<Operation[]> {
   const fns = model === "register" ? ["read", "write", "cas"] : model === "counter" ? ["read", "incr"] : ["read", "write", "append"];
   const values = model === "kv-append" ? [null, "", "a", "b", "ab", "ba", "aa", "abb"] : [null, "a", "b", "c"];
   const op = fc.record({
@@ -87,7 +87,7 @@ function randomOps(model: HistoryModel, maxOps: number): fc.Arbitrary<Operation[
     casFails: fc.boolean(),
     call: fc.integer({ min: 0, max: 20 }),
     dur: fc.integer({ min: 0, max: 12 }),
-    info: fc.integer({ min: 0, max: 4 }),
+    info: fc.integer({ min: 0, max: infoOneIn - 1 }),
   });
   return fc.array(op, { minLength: 1, maxLength: maxOps }).map((raw) =>
     raw.map((r, p): Operation => {
@@ -154,6 +154,15 @@ describe.each(["register", "kv-append", "counter"] as const)("%s: the search agr
         expect(result.valid).toBe(expected);
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("on random small histories where half the ops are info", async () => {
+    await fc.assert(
+      fc.asyncProperty(randomOps(model, 8, 2), async (ops) => {
+        expect((await check(model, ops)).valid).toBe(bruteForce(model, ops));
+      }),
+      { numRuns: 300 },
     );
   });
 
@@ -232,7 +241,8 @@ describe.each(ANOMALIES)("finds an injected $name", (anomaly) => {
         // The anomaly runs on its own key while the other keys are busy.
         const start = base[Math.floor((at / 100) * (base.length - 1))].t;
         const events = [...base, ...sequentialOps("injected", start, anomaly.ops)].sort((a, b) => a.t - b.t);
-        const result = await checkOperations(anomaly.model, historyToOperations(events), { workers: 0 });
+        // generous budgets: this asserts what shrinking finds, not how fast (CI machines are busy)
+        const result = await checkOperations(anomaly.model, historyToOperations(events), { workers: 0, shrinkBudgetMs: 30_000, keyBudgetMs: 60_000 });
         expect(result.valid).toBe(false);
         expect(result.keysInvalid).toBe(1);
         const v = result.violations[0];
@@ -264,7 +274,7 @@ describe.each(ANOMALIES)("finds an injected $name", (anomaly) => {
           // Totals depend on earlier increments: check the counter anomaly on a fresh key only.
           ops = [...base, ...sequentialOps("fresh", lastT + 10, fresh)];
         }
-        const result = await checkOperations(anomaly.model, historyToOperations(ops), { workers: 0 });
+        const result = await checkOperations(anomaly.model, historyToOperations(ops), { workers: 0, shrinkBudgetMs: 30_000, keyBudgetMs: 60_000 });
         expect(result.valid).toBe(false);
         expect(result.violations[0].ops.length).toBeLessThanOrEqual(anomaly.ops.length + 2);
       }),

@@ -19,14 +19,12 @@ export function runSearch(
   deadline: number,
   signal?: AbortSignal,
 ): KeyOutcome {
-  // Ops that constrain nothing (info reads) are left out; map ids back afterwards.
+  // Info ops nobody could observe are left out (they never happened); map ids back afterwards.
+  const drop = spec.unobservable(ops);
   let kept: number[] | null = null;
-  for (let i = 0; i < ops.length; i++) {
-    if (spec.isNoop(ops[i])) {
-      kept = [];
-      for (let j = 0; j < ops.length; j++) if (!spec.isNoop(ops[j])) kept.push(j);
-      break;
-    }
+  if (drop !== null) {
+    kept = [];
+    for (let j = 0; j < ops.length; j++) if (drop[j] === 0) kept.push(j);
   }
   const used = kept === null ? ops : kept.map((j) => ops[j]);
   const n = used.length;
@@ -45,9 +43,9 @@ export function runSearch(
   }
   const back = (i: number) => kept[i];
   if (outcome.result === "ok") {
-    // Info reads are placed anywhere; append them at the end so the linearization is total.
+    // Dropped ops go last, where nothing observes them, so the linearization is total.
     const lin = outcome.linearization.map(back);
-    for (let j = 0; j < ops.length; j++) if (spec.isNoop(ops[j])) lin.push(j);
+    for (let j = 0; j < ops.length; j++) if (drop![j] === 1) lin.push(j);
     return { result: "ok", linearization: lin };
   }
   return {

@@ -1,18 +1,26 @@
 // The Wing & Gong search with Lowe's memoisation, as Porcupine runs it: walk the
 // history's call/return entries in time order, linearize the first call whose
 // step is legal, backtrack at a return entry that was not linearized in time,
-// and never revisit a (set of linearized ops, model state) pair twice.
+// and never revisit a (set of linearized ops, model state) pair.
 //
-// Speed: the entry list is a doubly linked list in Int32Arrays; the memo cache is
-// an arena (see StateCache) keyed by an incrementally maintained Zobrist hash of
-// the linearized set, and stores that set compactly as (max id, holes below it).
-// Nothing in the hot loop allocates.
+// Beyond Porcupine:
+// - Read-only ops (reads, failed cas) are linearized as soon as they are legal,
+//   without branching: moving a state-preserving op earlier never breaks a
+//   linearization, so the alternatives are dominated.
+// - Info ops (unknown outcome, ret = Infinity) are optional: they stay out of the
+//   entry list and are tried only after the ok candidates. A configuration is
+//   pruned when one with the same ok ops and state but a subset of its info ops
+//   was seen: the one with fewer info ops can do everything it can.
+// - The memo cache is an arena (see StateCache) keyed by an incrementally kept
+//   Zobrist hash; it stores the linearized ok ops compactly as (max rank, holes).
+// - The entry list is a doubly linked list in reused Int32Arrays: nothing in the
+//   hot loop allocates.
 import type { CompiledModel } from "./models.ts";
 
 export interface SearchInput {
   /** call times, ops already sorted by call (op id = index) */
   call: ArrayLike<number>;
-  /** return times; Infinity for ops that may take effect any time after call */
+  /** return times; Infinity for ops that may take effect any time after call, or never */
   ret: ArrayLike<number>;
   /** number of ops (default call.length): lets callers pass reused, larger arrays */
   n?: number;
@@ -22,14 +30,18 @@ export interface SearchInput {
   signal?: AbortSignal;
 }
 
-/** Work done: linearization attempts that passed the model, and distinct (set, state) pairs cached. */
+/** Work done: linearization attempts that passed the model, and distinct configurations cached. */
 export interface SearchStats {
   steps: number;
   cached: number;
 }
 
 export type SearchOutcome = (
-  | { result: "ok"; linearization: number[] }
+  | {
+      result: "ok";
+      /** every op once, in a legal order (info ops that need not happen come last) */
+      linearization: number[];
+    }
   | {
       result: "illegal";
       /** the longest partial linearization found (op ids in order) */
@@ -48,40 +60,53 @@ const CLOCK_EVERY = 4096;
 /** Working memory reused by every search: searches are synchronous and never nest. */
 class Scratch {
   capacity = -1;
+  rank = new Int32Array(0);
   byRet = new Int32Array(0);
   nodeOp = new Int32Array(0);
+  nodeTime = new Float64Array(0);
   isCall = new Uint8Array(0);
   retNode = new Int32Array(0);
   next = new Int32Array(0);
   prev = new Int32Array(0);
+  infoOp = new Int32Array(0);
+  infoCall = new Float64Array(0);
+  infoLin = new Uint8Array(0);
+  curInfo = new Int32Array(0);
   stackNode = new Int32Array(0);
+  stackCursor = new Int32Array(0);
   stackState = new Int32Array(0);
   stackMax = new Int32Array(0);
   stackHash = new Int32Array(0);
+  forced = new Uint8Array(0);
   holes = new Int32Array(0);
   best = new Int32Array(0);
-  forced = new Uint8Array(0);
 
   /** Room for `n` ops; memory taken for a huge key is given back afterwards (see release). */
-  ensure(n: number): this {
-    if (n <= this.capacity) return this;
+  ensure(n: number): void {
+    if (n <= this.capacity) return;
     const cap = Math.max(n, 2 * this.capacity, 256);
     const nodes = 2 * cap + 1;
     this.capacity = cap;
+    this.rank = new Int32Array(cap);
     this.byRet = new Int32Array(cap);
     this.nodeOp = new Int32Array(nodes);
+    this.nodeTime = new Float64Array(nodes);
     this.isCall = new Uint8Array(nodes);
     this.retNode = new Int32Array(cap);
     this.next = new Int32Array(nodes);
     this.prev = new Int32Array(nodes);
+    this.infoOp = new Int32Array(cap);
+    this.infoCall = new Float64Array(cap);
+    this.infoLin = new Uint8Array(cap);
+    this.curInfo = new Int32Array(cap);
     this.stackNode = new Int32Array(cap);
+    this.stackCursor = new Int32Array(cap);
     this.stackState = new Int32Array(cap);
     this.stackMax = new Int32Array(cap);
     this.stackHash = new Int32Array(cap);
+    this.forced = new Uint8Array(cap);
     this.holes = new Int32Array(cap);
     this.best = new Int32Array(cap);
-    this.forced = new Uint8Array(cap);
-    return this;
   }
 
   release(): void {
@@ -93,27 +118,41 @@ class Scratch {
 const scratch = new Scratch();
 
 /**
- * Entry order: by time; at equal times calls before returns (equal timestamps
- * overlap, the permissive reading); calls keep op id order. Fills the scratch
- * node arrays: node 0 is the head sentinel, nodes 1..2n the entries.
+ * Splits ops into ok ops (ranked 0..nOk-1 in call order) and info ops, and builds
+ * the entry list of the ok ops: by time, at equal times calls before returns
+ * (equal timestamps overlap, the permissive reading). Node 0 is the head sentinel.
+ * Returns [nOk, nInfo].
  */
-function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>): void {
-  // Returns sorted by time (ties by id); calls are already in id order: merge.
-  const { nodeOp, isCall, retNode, next, prev } = scratch;
-  const byRet = sortByReturn(n, ret);
-  const size = 2 * n + 1;
-  let c = 0;
+function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>): [number, number] {
+  const { rank, nodeOp, nodeTime, isCall, retNode, next, prev, infoOp, infoCall, infoLin } = scratch;
+  let nOk = 0;
+  let nInfo = 0;
+  for (let i = 0; i < n; i++) {
+    if (ret[i] === Infinity) {
+      rank[i] = -1;
+      infoOp[nInfo] = i;
+      infoCall[nInfo] = call[i];
+      infoLin[nInfo] = 0;
+      nInfo++;
+    } else rank[i] = nOk++;
+  }
+  const byRet = sortByReturn(n, ret, nOk);
+  const size = 2 * nOk + 1;
+  let c = 0; // next op id to consider for a call entry
   let r = 0;
   for (let node = 1; node < size; node++) {
+    while (c < n && rank[c] < 0) c++;
     if (c < n && call[c] <= ret[byRet[r]]) {
       nodeOp[node] = c;
+      nodeTime[node] = call[c];
       isCall[node] = 1;
       c++;
     } else {
       const op = byRet[r++];
       nodeOp[node] = op;
+      nodeTime[node] = ret[op];
       isCall[node] = 0;
-      retNode[op] = node;
+      retNode[rank[op]] = node;
     }
   }
   isCall[0] = 0;
@@ -122,23 +161,21 @@ function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>
     prev[node] = node - 1;
   }
   next[size - 1] = -1;
+  return [nOk, nInfo];
 }
 
 /**
- * Op ids ordered by return time, ties by id. Returns come almost in call order
- * (an op overlaps only the few ops in flight with it), so insertion sort is near
- * linear; it gives up for a general sort if the input is far from sorted.
- * Ops that never return (Infinity) go last.
+ * The ok op ids ordered by return time, ties by id. Returns come almost in call
+ * order (an op overlaps only the few ops in flight with it), so insertion sort is
+ * near linear; it gives up for a general sort if the input is far from sorted.
  */
-function sortByReturn(n: number, ret: ArrayLike<number>): Int32Array {
+function sortByReturn(n: number, ret: ArrayLike<number>, nOk: number): Int32Array {
   const byRet = scratch.byRet;
-  let finite = 0;
-  for (let i = 0; i < n; i++) if (ret[i] !== Infinity) byRet[finite++] = i;
-  let tail = finite;
-  for (let i = 0; i < n; i++) if (ret[i] === Infinity) byRet[tail++] = i;
+  let k = 0;
+  for (let i = 0; i < n; i++) if (ret[i] !== Infinity) byRet[k++] = i;
   let moves = 0;
-  const budget = 16 * n + 64;
-  for (let i = 1; i < finite; i++) {
+  const budget = 16 * nOk + 64;
+  for (let i = 1; i < nOk; i++) {
     const op = byRet[i];
     const r = ret[op];
     let j = i - 1;
@@ -150,7 +187,7 @@ function sortByReturn(n: number, ret: ArrayLike<number>): Int32Array {
     byRet[j + 1] = op;
     moves += i - 1 - j;
     if (moves > budget) {
-      byRet.subarray(0, finite).sort((x, y) => ret[x] - ret[y] || x - y); // stable enough: ties by id
+      byRet.subarray(0, nOk).sort((x, y) => ret[x] - ret[y] || x - y);
       break;
     }
   }
@@ -159,7 +196,7 @@ function sortByReturn(n: number, ret: ArrayLike<number>): Int32Array {
 
 /**
  * Per-op random 32-bit words; the XOR of those in a set is its hash, updated in
- * O(1). One table serves every key (op ids restart at 0 per key).
+ * O(1). One table serves every key (ranks restart at 0 per key).
  */
 let zobristTable = new Int32Array(0);
 function zobrist(n: number): Int32Array {
@@ -184,12 +221,13 @@ function mixState(s: number): number {
 }
 
 /**
- * Memo cache of visited (linearized set, state) pairs. The set of linearized ops is
- * stored as its largest id M plus the "holes" (unlinearized ids below M). Any hole
- * was still in flight when M was called (else the search could not have linearized
- * M), so there are at most as many holes as concurrent ops — a few words per entry
- * instead of a bitset over the whole key history.
- * Arena layout per entry: [next, hash, state, M, holeCount, ...holes].
+ * Memo cache of visited configurations: (linearized ok ops, state, linearized info ops).
+ * The set of linearized ok ops is stored as its largest rank M plus the "holes"
+ * (unlinearized ranks below M). Any hole was still in flight when M was called (else
+ * the search could not have linearized M), so there are at most as many holes as
+ * concurrent ops — a few words per entry instead of a bitset over the key history.
+ * Info ops are kept as a sorted list, compared by inclusion (see the file comment).
+ * Arena layout per entry: [next, hash, state, M, holeCount, infoCount, ...holes, ...infos].
  */
 class StateCache {
   private heads = new Int32Array(1024);
@@ -209,21 +247,34 @@ class StateCache {
     this.size = 0;
   }
 
-  /** Inserts the entry unless present; returns false when it was already there. */
-  insert(hash: number, state: number, max: number, holes: Int32Array, holeCount: number): boolean {
+  /**
+   * Inserts the configuration unless it, or one with the same ok part and a subset of
+   * its info ops, is there; returns false in that case (nothing new to explore).
+   */
+  insert(hash: number, state: number, max: number, holes: Int32Array, holeCount: number, infos: Int32Array, infoCount: number): boolean {
     const arena = this.arena;
     for (let e = this.heads[hash & this.mask]; e !== 0; e = arena[e]) {
       if (arena[e + 1] !== hash || arena[e + 2] !== state || arena[e + 3] !== max || arena[e + 4] !== holeCount) continue;
-      let same = true;
-      for (let k = 0; k < holeCount; k++) {
-        if (arena[e + 5 + k] !== holes[k]) {
-          same = false;
-          break;
-        }
+      const storedInfos = arena[e + 5];
+      if (storedInfos > infoCount) continue;
+      let k = 0;
+      const h = e + 6;
+      while (k < holeCount && arena[h + k] === holes[k]) k++;
+      if (k < holeCount) continue;
+      // stored info list ⊆ ours? (both sorted)
+      let i = 0;
+      let j = 0;
+      const s = h + holeCount;
+      while (i < storedInfos && j < infoCount) {
+        const a = arena[s + i];
+        const b = infos[j];
+        if (a === b) i++, j++;
+        else if (a > b) j++;
+        else break;
       }
-      if (same) return false;
+      if (i === storedInfos) return false;
     }
-    const need = 5 + holeCount;
+    const need = 6 + holeCount + infoCount;
     if (this.used + need > this.arena.length) this.growArena(need);
     const e = this.used;
     const a = this.arena;
@@ -233,7 +284,9 @@ class StateCache {
     a[e + 2] = state;
     a[e + 3] = max;
     a[e + 4] = holeCount;
-    for (let k = 0; k < holeCount; k++) a[e + 5 + k] = holes[k];
+    a[e + 5] = infoCount;
+    for (let k = 0; k < holeCount; k++) a[e + 6 + k] = holes[k];
+    for (let k = 0; k < infoCount; k++) a[e + 6 + holeCount + k] = infos[k];
     this.heads[bucket] = e;
     this.used += need;
     if (++this.size > this.heads.length) this.rehash();
@@ -250,7 +303,7 @@ class StateCache {
     const heads = new Int32Array(this.heads.length * 2);
     const mask = heads.length - 1;
     const a = this.arena;
-    for (let e = 1; e < this.used; e += 5 + a[e + 4]) {
+    for (let e = 1; e < this.used; e += 6 + a[e + 4] + a[e + 5]) {
       const b = a[e + 1] & mask;
       a[e] = heads[b];
       heads[b] = e;
@@ -276,17 +329,22 @@ function search(input: SearchInput): SearchOutcome {
   const n = input.n ?? call.length;
   if (n === 0) return { result: "ok", linearization: [] };
   scratch.ensure(n);
-  buildEntries(n, call, ret);
-  const { nodeOp, isCall, retNode, next, prev } = scratch;
-  const { stackNode, stackState, stackMax, stackHash, holes, best, forced } = scratch;
-  const zob = zobrist(n);
-  // Searches never nest or interleave (they are synchronous), so one cache serves all.
+  const [nOk, nInfo] = buildEntries(n, call, ret);
+  const { rank, nodeOp, nodeTime, isCall, retNode, next, prev, infoOp, infoCall, infoLin, curInfo } = scratch;
+  const { stackNode, stackCursor, stackState, stackMax, stackHash, forced, holes, best } = scratch;
+  const zob = zobrist(nOk);
   const cache = sharedCache;
   cache.reset();
   const step = model.step;
+  const readOnly = model.readOnly;
 
-  // The stack (stackNode…stackHash) holds the linearized ops and what to restore when one is undone.
+  // The stack: frame k linearized main-list node stackNode[k] (>= 0) or info op
+  // -(stackNode[k] + 1), and holds what to restore when undone. forced[k]: a read-only
+  // op linearized without branching. stackCursor[k]: for an info frame, the return
+  // node that blocked the ok ops (the info pass resumes there).
   let depth = 0;
+  let okDepth = 0;
+  let infoCount = 0; // curInfo[0..infoCount): linearized info ops, sorted
 
   // The deepest dead end, for the report. `best` is kept in sync lazily: stack
   // slots below `lowWater` have not changed since the last copy.
@@ -295,14 +353,13 @@ function search(input: SearchInput): SearchOutcome {
   let bestState = model.init;
   let lowWater = 0;
 
-  const readOnly = model.readOnly;
-  // forced[k]: stack frame k linearized a read-only op without branching
-  let fresh = true; // a config not scanned yet: first look for a read-only op to force
-
   let state = model.init;
   let hash = 0;
-  let max = -1;
-  let node = next[0];
+  let max = -1; // largest linearized ok rank
+  let node = next[0]; // cursor in the main (ok) list
+  let infoK = -1; // cursor in the info list; -1 while ok candidates are being tried
+  let blockNode = 0; // the return node that ended the ok candidates
+  let fresh = true; // a configuration not scanned yet: first look for a read-only op to force
   let steps = 0;
   let totalSteps = 0;
 
@@ -313,12 +370,14 @@ function search(input: SearchInput): SearchOutcome {
       if (signal?.aborted) return { result: "unknown", reason: "aborted", stats: { steps: totalSteps, cached: cache.size } };
       if (Date.now() > deadline) return { result: "unknown", reason: "budget", stats: { steps: totalSteps, cached: cache.size } };
     }
-    let cand = -1;
+    let cand = -1; // main-list node to linearize
+    let candInfo = -1; // or info op index
     let after = -1;
     let isForced = 0;
+    let deadEnd = false;
     if (fresh) {
       fresh = false;
-      // The candidates are the call entries before the first return entry.
+      // The ok candidates are the call entries before the first return entry.
       for (let x = next[0]; isCall[x] === 1; x = next[x]) {
         const op = nodeOp[x];
         if (readOnly[op] === 1) {
@@ -332,89 +391,159 @@ function search(input: SearchInput): SearchOutcome {
         }
       }
     }
-    let backtrack = false;
     if (cand < 0) {
-      if (isCall[node] === 1) {
-        after = step(state, nodeOp[node]);
-        if (after < 0) {
-          node = next[node];
+      if (infoK < 0) {
+        if (isCall[node] === 1) {
+          after = step(state, nodeOp[node]);
+          if (after < 0) {
+            node = next[node];
+            continue;
+          }
+          cand = node;
+        } else if (nInfo === 0) {
+          deadEnd = true;
+        } else {
+          // No ok candidate left before this return: try the info ops called by then.
+          blockNode = node;
+          infoK = 0;
           continue;
         }
-        cand = node;
       } else {
-        // A return entry: its op was not linearized before it returned. Dead end.
-        if (depth > bestDepth) {
-          for (let k = lowWater; k < depth; k++) best[k] = nodeOp[stackNode[k]];
-          bestDepth = depth;
-          lowWater = depth;
-          bestStuck = nodeOp[node];
-          bestState = state;
+        while (infoK < nInfo && infoLin[infoK] === 1) infoK++;
+        if (infoK >= nInfo || infoCall[infoK] > nodeTime[blockNode]) deadEnd = true;
+        else {
+          after = step(state, infoOp[infoK]);
+          if (after < 0) {
+            infoK++;
+            continue;
+          }
+          candInfo = infoK;
         }
-        backtrack = true;
       }
     }
-    if (!backtrack) {
-      const op = nodeOp[cand];
-      const newHash = hash ^ zob[op];
-      const newMax = op > max ? op : max;
-      // Holes: unlinearized ids below newMax. They are the first call entries in the list.
-      const holeCount = newMax - depth; // (newMax + 1) ids, (depth + 1) linearized
+
+    if (!deadEnd) {
+      let newHash = hash;
+      let newMax = max;
+      let okAfter = okDepth;
+      if (cand >= 0) {
+        const r = rank[nodeOp[cand]];
+        newHash ^= zob[r];
+        if (r > max) newMax = r;
+        okAfter++;
+      } else {
+        // insert candInfo into the sorted list of linearized info ops
+        let k = infoCount++;
+        while (k > 0 && curInfo[k - 1] > candInfo) {
+          curInfo[k] = curInfo[k - 1];
+          k--;
+        }
+        curInfo[k] = candInfo;
+      }
+      // Holes: unlinearized ok ranks below newMax, the first call entries in the list.
+      const holeCount = newMax + 1 - okAfter;
       let found = 0;
       for (let x = next[0]; found < holeCount; x = next[x]) {
-        if (isCall[x] === 1 && x !== cand) holes[found++] = nodeOp[x];
+        if (isCall[x] === 1 && x !== cand) holes[found++] = rank[nodeOp[x]];
       }
-      if (cache.insert(newHash ^ mixState(after), after, newMax, holes, holeCount)) {
-        stackNode[depth] = cand;
+      if (cache.insert(newHash ^ mixState(after), after, newMax, holes, holeCount, curInfo, infoCount)) {
         stackState[depth] = state;
         stackMax[depth] = max;
         stackHash[depth] = hash;
         forced[depth] = isForced;
+        if (cand >= 0) {
+          stackNode[depth] = cand;
+          // lift: unlink the call and its return
+          next[prev[cand]] = next[cand];
+          prev[next[cand]] = prev[cand];
+          const r = retNode[rank[nodeOp[cand]]];
+          next[prev[r]] = next[r];
+          if (next[r] !== -1) prev[next[r]] = prev[r];
+          okDepth++;
+        } else {
+          stackNode[depth] = -(candInfo + 1);
+          stackCursor[depth] = blockNode;
+          infoLin[candInfo] = 1;
+        }
         depth++;
         state = after;
         hash = newHash;
         max = newMax;
-        // lift: unlink the call and its return
-        next[prev[cand]] = next[cand];
-        prev[next[cand]] = prev[cand];
-        const r = retNode[op];
-        next[prev[r]] = next[r];
-        if (next[r] !== -1) prev[next[r]] = prev[r];
         node = next[0];
+        infoK = -1;
         fresh = true;
         continue;
       }
-      // Seen before (and failed). A forced op's config has no other branch worth trying.
+      // Seen before (or something that can do more), and it failed.
+      if (cand < 0) removeInfo(curInfo, infoCount--, candInfo);
       if (isForced === 0) {
-        node = next[cand];
+        if (cand >= 0) node = next[cand];
+        else infoK = candInfo + 1;
         continue;
       }
+      // A forced op's configuration has no other branch worth trying: it failed too.
+    } else {
+      // A return entry whose op could not be linearized before it returned.
+      if (depth > bestDepth) {
+        for (let k = lowWater; k < depth; k++) {
+          const f = stackNode[k];
+          best[k] = f >= 0 ? nodeOp[f] : infoOp[-f - 1];
+        }
+        bestDepth = depth;
+        lowWater = depth;
+        bestStuck = nodeOp[infoK < 0 ? node : blockNode];
+        bestState = state;
+      }
     }
-    // Undo the last step; undoing a forced step means its config failed too.
+
+    // Undo the last step; undoing a forced step means its configuration failed too.
     let wasForced: number;
     do {
       if (depth === 0) break search;
       depth--;
       if (depth < lowWater) lowWater = depth;
-      node = stackNode[depth];
       state = stackState[depth];
       max = stackMax[depth];
       hash = stackHash[depth];
       wasForced = forced[depth];
-      // unlift: relink the return, then the call
-      const r = retNode[nodeOp[node]];
-      next[prev[r]] = r;
-      if (next[r] !== -1) prev[next[r]] = r;
-      next[prev[node]] = node;
-      prev[next[node]] = node;
+      const f = stackNode[depth];
+      if (f >= 0) {
+        // unlift: relink the return, then the call
+        const r = retNode[rank[nodeOp[f]]];
+        next[prev[r]] = r;
+        if (next[r] !== -1) prev[next[r]] = r;
+        next[prev[f]] = f;
+        prev[next[f]] = f;
+        okDepth--;
+        node = next[f];
+        infoK = -1;
+      } else {
+        const k = -f - 1;
+        infoLin[k] = 0;
+        removeInfo(curInfo, infoCount--, k);
+        blockNode = stackCursor[depth];
+        node = blockNode;
+        infoK = k + 1;
+      }
     } while (wasForced === 1);
-    node = next[node];
   }
 
   const stats = { steps: totalSteps + steps, cached: cache.size };
   if (next[0] === -1) {
-    const linearization = new Array<number>(depth);
-    for (let k = 0; k < depth; k++) linearization[k] = nodeOp[stackNode[k]];
+    const linearization: number[] = [];
+    for (let k = 0; k < depth; k++) {
+      const f = stackNode[k];
+      linearization.push(f >= 0 ? nodeOp[f] : infoOp[-f - 1]);
+    }
+    for (let k = 0; k < nInfo; k++) if (infoLin[k] === 0) linearization.push(infoOp[k]);
     return { result: "ok", linearization, stats };
   }
   return { result: "illegal", longest: Array.from(best.subarray(0, bestDepth)), stuckOp: bestStuck, stuckState: bestState, stats };
+}
+
+/** Removes `value` from the sorted list list[0..count). */
+function removeInfo(list: Int32Array, count: number, value: number): void {
+  let k = 0;
+  while (k < count && list[k] !== value) k++;
+  for (; k + 1 < count; k++) list[k] = list[k + 1];
 }

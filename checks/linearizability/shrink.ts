@@ -43,26 +43,29 @@ export function shrinkFailing(spec: ModelSpec, ops: Operation[], initial: unknow
   }
   if (hi < cur.length) cur = cur.slice(0, hi);
 
-  // 2. Drop chunks of removable ops, halving the chunk size down to single ops.
-  let chunk = Math.max(1, Math.ceil(cur.length / 2));
-  let complete = false;
-  while (timeLeft()) {
-    let dropped = false;
-    for (let start = 0; start < cur.length && timeLeft(); ) {
-      const end = start + chunk;
-      const candidate = cur.filter((op, i) => i < start || i >= end || !spec.removable(op));
-      if (candidate.length < cur.length && fails(candidate)) {
-        cur = candidate;
-        dropped = true;
-      } else {
-        start = end;
+  // 2. Drop chunks of ops, halving the chunk size down to single ops: first reads
+  //    only (dropping a read never makes another op unexplainable), then anything
+  //    removable (writes whose values no remaining read shows are now droppable).
+  const dropChunks = (droppable: (op: Operation) => boolean): boolean => {
+    let chunk = Math.max(1, Math.ceil(cur.length / 2));
+    for (;;) {
+      let dropped = false;
+      for (let start = 0; start < cur.length && timeLeft(); ) {
+        const end = start + chunk;
+        const candidate = cur.filter((op, i) => i < start || i >= end || !droppable(op));
+        if (candidate.length < cur.length && fails(candidate)) {
+          cur = candidate;
+          dropped = true;
+        } else {
+          start = end;
+        }
       }
+      if (!timeLeft()) return false;
+      if (chunk > 1) chunk = Math.ceil(chunk / 2);
+      else if (!dropped) return true;
     }
-    if (chunk > 1) chunk = Math.ceil(chunk / 2);
-    else if (!dropped) {
-      complete = timeLeft();
-      break;
-    }
-  }
+  };
+  dropChunks((op) => op.f === "read" && spec.removable(op));
+  const complete = dropChunks((op) => spec.removable(op));
   return { ops: cur, complete };
 }
