@@ -10,8 +10,8 @@
 //   - TRYAGAIN, CLUSTERDOWN, CROSSSLOT and every other error reply go to the caller;
 //   - nothing is ever re-sent after it reached a socket: a broken connection or a
 //     timeout rejects the command with ClientError{sent}, the caller decides.
-// Commands are pre-encoded RESP strings; writes issued in one tick are batched
-// into one socket write per connection (pipelining without a pipeline API).
+// Commands are pre-encoded RESP strings; writes issued in one event-loop turn are
+// batched into one socket write per connection (pipelining without a pipeline API).
 import net from "node:net";
 import { HarnessError } from "../harness/errors.ts";
 import { ClientError } from "./errors.ts";
@@ -44,6 +44,9 @@ export interface ClientStats {
   timeouts: number;
   connectionErrors: number;
   slotRefreshes: number;
+  /** socket writes and the commands they carried (batching efficiency) */
+  socketWrites: number;
+  commandsWritten: number;
 }
 
 const ASKING = encodeCommand(["ASKING"]);
@@ -157,6 +160,8 @@ class NodeConn {
     this.dirty = false;
     if (this.out === "" || !this.socket) return;
     this.socket.write(this.out, "latin1");
+    this.client.stats.socketWrites++;
+    this.client.stats.commandsWritten += this.unflushed;
     this.out = "";
     this.unflushed = 0;
   }
@@ -288,7 +293,7 @@ export function parseAddr(addr: string): { host: string; port: number } {
 }
 
 export class ClusterClient {
-  readonly stats: ClientStats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, timeouts: 0, connectionErrors: 0, slotRefreshes: 0 };
+  readonly stats: ClientStats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, timeouts: 0, connectionErrors: 0, slotRefreshes: 0, socketWrites: 0, commandsWritten: 0 };
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly reconnectDelayMs: number;
@@ -392,8 +397,10 @@ export class ClusterClient {
     c.dirty = true;
     this.dirty.push(c);
     if (!this.flushScheduled) {
+      // setImmediate, not nextTick: every socket read in this loop turn adds its
+      // follow-up commands first, so each socket gets one larger write per turn
       this.flushScheduled = true;
-      process.nextTick(this.flushAll);
+      setImmediate(this.flushAll);
     }
   }
 

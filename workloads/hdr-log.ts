@@ -39,10 +39,10 @@ export class IntervalLogWriter {
   }
 
   /** `startMs`, `durationMs`: the window on the run clock; histograms by tag (`latency` is written untagged) */
-  window(startMs: number, durationMs: number, hists: Map<string, Histogram>): void {
-    for (const [name, h] of hists) {
-      if (h.totalCount === 0) continue;
-      this.out.write(intervalLogLine(startMs / 1000, durationMs / 1000, h, h.maxValue, name === "latency" ? undefined : name));
+  window(startMs: number, durationMs: number, hists: Map<string, Histogram | { toHdr(): Histogram }>): void {
+    for (const [name, x] of hists) {
+      const h = "toHdr" in x ? x.toHdr() : x;
+      if (h.totalCount > 0) this.out.write(intervalLogLine(startMs / 1000, durationMs / 1000, h, h.maxValue, name === "latency" ? undefined : name));
     }
   }
 

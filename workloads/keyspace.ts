@@ -163,6 +163,10 @@ function helper2(x: number): number {
 export class KeySpace {
   /** number of distinct keys */
   readonly size: number;
+  /** names are cached for spaces up to 500k keys (number-to-string conversion is a hot spot) */
+  private readonly names_: string[] | undefined;
+  /** slot of each cached name + 1 (0 = not computed yet) */
+  private readonly slots_: Uint16Array | undefined;
   private readonly indices: Float64Array | undefined;
   private readonly zipf: ZipfSampler | undefined;
   private seq: number;
@@ -178,6 +182,9 @@ export class KeySpace {
   ) {
     if (spec.slots && spec.slotKeys === "scan") this.indices = scanIndices(spec.prefix, spec.min, spec.count, spec.slots);
     this.size = spec.count;
+    // filled, not `new Array(n)`: large holey arrays fall into slow dictionary mode
+    this.names_ = this.size <= 500_000 ? new Array<string>(this.size).fill("") : undefined;
+    this.slots_ = this.names_ ? new Uint16Array(this.size) : undefined;
     this.zipf = spec.pattern === "zipf" ? new ZipfSampler(this.size, spec.zipfExponent) : undefined;
     this.seq = stream % this.size;
     this.stride = Math.max(1, streams);
@@ -212,12 +219,31 @@ export class KeySpace {
     return this.nameAt(this.nextPosition());
   }
 
+  /** slot of the key at a position (cached with the name) */
+  slotAt(position: number): number {
+    if (this.slots_ === undefined) return keySlot(this.nameAt(position));
+    const s = this.slots_[position];
+    if (s !== 0) return s - 1;
+    const slot = keySlot(this.nameAt(position));
+    this.slots_[position] = slot + 1;
+    return slot;
+  }
+
   /** the key index (in min..max) at a position */
   indexAt(position: number): number {
     return this.indices ? this.indices[position] : this.spec.min + position;
   }
 
   nameAt(position: number): string {
+    if (this.names_ !== undefined) {
+      const cached = this.names_[position];
+      if (cached !== "") return cached;
+      return (this.names_[position] = this.makeName(position));
+    }
+    return this.makeName(position);
+  }
+
+  private makeName(position: number): string {
     const i = this.indexAt(position);
     const { prefix, hashTag, slots, slotKeys } = this.spec;
     if (hashTag !== undefined) return `${prefix}{${hashTag}}${i}`;

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { IntervalLogWriter } from "./hdr-log.ts";
-import { FastHistogram, WindowMerger, WindowRecorder, newHistogram, summarize, type WorkerWindow } from "./metrics.ts";
+import { DenseHistogram, FastHistogram, WindowMerger, WindowRecorder, newHistogram, summarize, type WorkerWindow } from "./metrics.ts";
 
 describe("FastHistogram", () => {
   it("produces exactly the HdrHistogram of the same values", () => {
@@ -37,6 +37,30 @@ describe("FastHistogram", () => {
     expect(decodeFromCompressedBase64(h.encode()!).totalCount).toBe(3);
     h.reset();
     expect(h.encode()).toBeUndefined();
+  });
+});
+
+describe("DenseHistogram", () => {
+  it("summarises merged encoded histograms exactly as HdrHistogram does", () => {
+    const values = fc.array(fc.oneof(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })), { minLength: 1, maxLength: 200 });
+    fc.assert(
+      fc.property(fc.array(values, { minLength: 1, maxLength: 4 }), (parts) => {
+        const dense = new DenseHistogram();
+        const reference = newHistogram();
+        for (const part of parts) {
+          const f = new FastHistogram();
+          for (const v of part) f.record(v);
+          const enc = f.encode()!;
+          dense.addEncoded(enc);
+          reference.add(decodeFromCompressedBase64(enc));
+        }
+        expect(dense.summary()).toEqual(summarize(reference));
+        const again = decodeFromCompressedBase64(dense.encode()!);
+        expect(summarize(again)).toEqual(summarize(reference));
+        expect(dense.toHdr().maxValue).toBe(dense.summary().max);
+      }),
+      { numRuns: 50 },
+    );
   });
 });
 

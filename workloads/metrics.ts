@@ -10,6 +10,8 @@ export type HistName = "latency" | "service" | OpClass | SlotClass | "sched";
 export const HIST_NAMES: readonly HistName[] = ["latency", "service", "read", "write", "multi", "migrating", "other", "sched"];
 
 const HIGHEST_US = 2 ** 31 - 1; // ~36 minutes; larger values are clamped
+/** buckets needed for values up to HIGHEST_US at 3 significant digits */
+const COUNTS = 22528;
 
 export function newHistogram(): Histogram {
   return build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, autoResize: true });
@@ -21,7 +23,7 @@ export function newHistogram(): Histogram {
  * instead of ~200 ns), so four histograms per op cost nothing measurable.
  */
 export class FastHistogram {
-  private readonly counts = new Uint32Array(22528);
+  private readonly counts = new Uint32Array(COUNTS);
   private lo = Infinity;
   private hi = -1;
   total = 0;
@@ -41,14 +43,7 @@ export class FastHistogram {
   addTo(h: Histogram): void {
     for (let idx = this.lo; idx <= this.hi; idx++) {
       const c = this.counts[idx];
-      if (c === 0) continue;
-      let bucket = (idx >> 10) - 1;
-      let sub = (idx & 1023) + 1024;
-      if (bucket < 0) {
-        sub -= 1024;
-        bucket = 0;
-      }
-      h.recordValueWithCount(sub * 2 ** bucket, c);
+      if (c > 0) h.recordValueWithCount(valueAt(idx), c);
     }
   }
 
@@ -67,6 +62,119 @@ export class FastHistogram {
     this.lo = Infinity;
     this.hi = -1;
     this.total = 0;
+  }
+}
+
+/** lowest value of the bucket at a counts index (HDR layout: unit 1, 2048 sub-buckets) */
+function valueAt(idx: number): number {
+  let bucket = (idx >> 10) - 1;
+  let sub = (idx & 1023) + 1024;
+  if (bucket < 0) {
+    sub -= 1024;
+    bucket = 0;
+  }
+  return sub * 2 ** bucket;
+}
+
+function ulp(x: number): number {
+  return x > 0 ? 2 ** (Math.floor(Math.log2(x)) - 52) : Number.MIN_VALUE;
+}
+
+function bucketSize(idx: number): number {
+  const bucket = (idx >> 10) - 1;
+  return bucket <= 0 ? 1 : 2 ** bucket;
+}
+
+interface HdrInternals {
+  unitMagnitude: number;
+  subBucketHalfCountMagnitude: number;
+  countsArrayLength: number;
+  getCountAtIndex(i: number): number;
+}
+
+/**
+ * The merge side: counts in the same layout as FastHistogram, summed across workers
+ * and windows with plain array adds, summarised in one pass (HdrHistogram's own
+ * percentile calls walk every bucket once per percentile). Figures are identical to
+ * HdrHistogram's: same buckets, same percentile rule, same reported values.
+ */
+export class DenseHistogram {
+  private readonly counts = new Float64Array(COUNTS);
+  private lo = Infinity;
+  private hi = -1;
+  total = 0;
+
+  addEncoded(encoded: string): void {
+    const h = decodeFromCompressedBase64(encoded);
+    const raw = h as unknown as HdrInternals;
+    if (raw.unitMagnitude === 0 && raw.subBucketHalfCountMagnitude === 10 && typeof raw.getCountAtIndex === "function") {
+      const n = Math.min(raw.countsArrayLength, COUNTS);
+      for (let i = 0; i < n; i++) {
+        const c = raw.getCountAtIndex(i);
+        if (c === 0) continue;
+        this.counts[i] += c;
+        if (i < this.lo) this.lo = i;
+        if (i > this.hi) this.hi = i;
+        this.total += c;
+      }
+    } else {
+      throw new Error("histogram layout differs from slotproof's (unit 1, 3 significant digits)");
+    }
+    h.destroy();
+  }
+
+  add(o: DenseHistogram): void {
+    for (let i = o.lo; i <= o.hi; i++) this.counts[i] += o.counts[i];
+    if (o.total > 0) {
+      this.lo = Math.min(this.lo, o.lo);
+      this.hi = Math.max(this.hi, o.hi);
+      this.total += o.total;
+    }
+  }
+
+  summary(): LatencySummary {
+    if (this.total === 0) return { ...EMPTY_SUMMARY };
+    // HdrHistogram's rule: the count at a percentile, rounded up (minus one ulp of fp noise)
+    const wanted = [50, 90, 99, 99.9].map((p) => {
+      const fp = (p / 100) * this.total;
+      return Math.max(Math.ceil(fp - ulp(fp)), 1);
+    });
+    const found: number[] = [];
+    let acc = 0;
+    let sum = 0;
+    for (let i = this.lo; i <= this.hi; i++) {
+      const c = this.counts[i];
+      if (c === 0) continue;
+      const size = bucketSize(i);
+      const low = valueAt(i);
+      sum += (low + Math.floor(size / 2)) * c;
+      acc += c;
+      while (found.length < wanted.length && acc >= wanted[found.length]) found.push(low + size - 1);
+    }
+    return {
+      count: this.total,
+      p50: found[0],
+      p90: found[1],
+      p99: found[2],
+      p999: found[3],
+      max: valueAt(this.hi) + bucketSize(this.hi) - 1,
+      mean: Math.round((sum / this.total) * 10) / 10,
+    };
+  }
+
+  toHdr(): Histogram {
+    const h = newHistogram();
+    // the top of each bucket: same bucket, and maxValue then equals summary().max
+    for (let i = this.lo; i <= this.hi; i++) if (this.counts[i] > 0) h.recordValueWithCount(valueAt(i) + bucketSize(i) - 1, this.counts[i]);
+    return h;
+  }
+
+  encode(): string | undefined {
+    if (this.total === 0) return undefined;
+    const h = this.toHdr();
+    const s = encodeIntoCompressedBase64(h);
+    h.destroy();
+    return s;
   }
 }
 
@@ -174,12 +282,12 @@ function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Par
  */
 export class WindowMerger {
   private readonly pending = new Map<number, WorkerWindow[]>();
-  private readonly totals = new Map<HistName, Histogram>();
+  private readonly totals = new Map<HistName, DenseHistogram>();
   private readonly windows: MetricsWindow[] = [];
   private readonly eventLoops: LatencySummary[] = [];
   private readonly counters = { ops: 0, late: 0, dropped: 0, errors: {} as Partial<Record<ErrorClass, number>>, redirects: { MOVED: 0, ASK: 0, TRYAGAIN: 0 } };
   /** optional tap: every merged window with its per-name merged histograms (for the interval log) */
-  onMerged?: (w: MetricsWindow, hists: Map<HistName, Histogram>) => void;
+  onMerged?: (w: MetricsWindow, hists: Map<HistName, DenseHistogram>) => void;
 
   constructor(private readonly workers: number) {}
 
@@ -206,15 +314,12 @@ export class WindowMerger {
   private merge(index: number): MetricsWindow {
     const parts = this.pending.get(index)!;
     this.pending.delete(index);
-    const hists = new Map<HistName, Histogram>();
+    const hists = new Map<HistName, DenseHistogram>();
     for (const p of parts) {
       for (const [name, enc] of Object.entries(p.hists) as Array<[HistName, string]>) {
-        const decoded = decodeFromCompressedBase64(enc);
-        const into = hists.get(name);
-        if (into) {
-          into.add(decoded);
-          decoded.destroy();
-        } else hists.set(name, decoded);
+        let into = hists.get(name);
+        if (!into) hists.set(name, (into = new DenseHistogram()));
+        into.addEncoded(enc);
       }
     }
     const errors: Partial<Record<ErrorClass, number>> = {};
@@ -233,25 +338,25 @@ export class WindowMerger {
     if (eventLoop.count > 0) this.eventLoops.push(eventLoop);
     const startMs = Math.min(...parts.map((p) => p.startMs));
     const endMs = Math.max(...parts.map((p) => p.endMs));
+    const sum = (name: HistName): LatencySummary => hists.get(name)?.summary() ?? { ...EMPTY_SUMMARY };
     const byClass: MetricsWindow["byClass"] = {};
-    for (const c of ["read", "write", "multi"] as const) if (hists.has(c)) byClass[c] = summarize(hists.get(c));
+    for (const c of ["read", "write", "multi"] as const) if (hists.has(c)) byClass[c] = sum(c);
     const bySlotClass: MetricsWindow["bySlotClass"] = {};
-    for (const c of ["migrating", "other"] as const) if (hists.has(c)) bySlotClass[c] = summarize(hists.get(c));
-    const latency = hists.get("latency");
+    for (const c of ["migrating", "other"] as const) if (hists.has(c)) bySlotClass[c] = sum(c);
     const window: MetricsWindow = {
       startMs: round3(startMs),
       durationMs: round3(endMs - startMs),
       ops,
-      latency: summarize(latency),
-      service: summarize(hists.get("service")),
+      latency: sum("latency"),
+      service: sum("service"),
       byClass,
       bySlotClass,
       errors,
       redirects,
       late,
       dropped,
-      hdr: latency ? encodeIntoCompressedBase64(latency) : undefined,
-      schedulingLag: hists.has("sched") ? summarize(hists.get("sched")) : undefined,
+      hdr: hists.get("latency")?.encode(),
+      schedulingLag: hists.has("sched") ? sum("sched") : undefined,
       eventLoopLag: eventLoop.count > 0 ? eventLoop : undefined,
     };
     this.counters.ops += ops;
@@ -262,10 +367,8 @@ export class WindowMerger {
     this.onMerged?.(window, hists);
     for (const [name, h] of hists) {
       const total = this.totals.get(name);
-      if (total) {
-        total.add(h);
-        h.destroy();
-      } else this.totals.set(name, h);
+      if (total) total.add(h);
+      else this.totals.set(name, h);
     }
     this.windows.push(window);
     return window;
@@ -277,20 +380,21 @@ export class WindowMerger {
 
   /** the run's merged histogram of one kind (e.g. for a final interval-log line) */
   total(name: HistName): Histogram | undefined {
-    return this.totals.get(name);
+    return this.totals.get(name)?.toHdr();
   }
 
   summary(durationMs: number, eventLoopLag?: LatencySummary): WorkloadSummary {
+    const sum = (name: HistName): LatencySummary => this.totals.get(name)?.summary() ?? { ...EMPTY_SUMMARY };
     const byClass: WorkloadSummary["byClass"] = {};
-    for (const c of ["read", "write", "multi"] as const) if (this.totals.has(c)) byClass[c] = summarize(this.totals.get(c));
+    for (const c of ["read", "write", "multi"] as const) if (this.totals.has(c)) byClass[c] = sum(c);
     const bySlotClass: WorkloadSummary["bySlotClass"] = {};
-    for (const c of ["migrating", "other"] as const) if (this.totals.has(c)) bySlotClass[c] = summarize(this.totals.get(c));
+    for (const c of ["migrating", "other"] as const) if (this.totals.has(c)) bySlotClass[c] = sum(c);
     return {
       durationMs: round3(durationMs),
       ops: this.counters.ops,
       opsPerSec: durationMs > 0 ? Math.round((this.counters.ops / durationMs) * 1000 * 10) / 10 : 0,
-      latency: summarize(this.totals.get("latency")),
-      service: summarize(this.totals.get("service")),
+      latency: sum("latency"),
+      service: sum("service"),
       byClass,
       bySlotClass,
       errors: { ...this.counters.errors },
@@ -298,7 +402,7 @@ export class WindowMerger {
       late: this.counters.late,
       dropped: this.counters.dropped,
       eventLoopLag: eventLoopLag ?? worstOf(this.eventLoops),
-      schedulingLag: this.totals.has("sched") ? summarize(this.totals.get("sched")) : undefined,
+      schedulingLag: this.totals.has("sched") ? sum("sched") : undefined,
     };
   }
 }

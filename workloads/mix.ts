@@ -154,10 +154,16 @@ export class OpFactory {
     return entries[entries.length - 1];
   }
 
+  /** the next op on a key drawn from the key space */
   next(): BuiltOp {
+    return this.at(this.keys.nextPosition());
+  }
+
+  /** the next op on the key at `position` of the key space (closed-loop node affinity picks it) */
+  at(position: number): BuiltOp {
     const e = this.pick();
-    const key = this.keys.next();
-    const slot = keySlot(key);
+    const key = this.keys.nameAt(position);
+    const slot = this.keys.slotAt(position);
     const k = this.prefixAscii ? key : toByteString(key);
     if (e.kind === "template") return { payload: this.template(e.tokens, key), slot, cls: e.cls, key };
     switch (e.name) {

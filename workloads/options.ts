@@ -42,6 +42,13 @@ export interface WorkloadOptions {
   pipeline?: number;
   /** worker threads (default: 1 per 2 CPUs, at least 1, at most 4) */
   workers?: number;
+  /**
+   * closed loop: home each connection on one primary and draw its keys among that
+   * primary's keys, like valkey-benchmark --cluster (larger writes, fewer syscalls).
+   * Default: on when the key pattern is uniform (where it keeps every key equally
+   * likely); never for other patterns.
+   */
+  affinity?: boolean;
   /** open loop: cap of ops in flight over all workers (default 1000); arrivals beyond it wait (late) and are dropped after timeoutMs */
   maxInFlight?: number;
   mix?: MixSpec;
@@ -83,6 +90,8 @@ export interface ResolvedWorkload {
   connections: number;
   pipeline: number;
   workers: number;
+  /** closed loop node affinity (decided: only with uniform keys) */
+  affinity: boolean;
   maxInFlight: number;
   mix: ResolvedMix;
   keySpace: ResolvedKeySpace;
@@ -168,6 +177,7 @@ export function resolveWorkload(o: WorkloadOptions): ResolvedWorkload {
     connections: intIn(o.connections, 4, 1, 10_000, "connections"),
     pipeline: intIn(o.pipeline, 1, 1, 10_000, "pipeline"),
     workers: intIn(o.workers, defaultWorkers(), 1, 64, "workers"),
+    affinity: executor === "closed" && keySpace.pattern === "uniform" && (o.affinity ?? true),
     maxInFlight: intIn(o.maxInFlight, 1000, 1, 10_000_000, "maxInFlight"),
     mix: resolveMix(o.mix, "mix"),
     keySpace,

@@ -121,12 +121,16 @@ export class RespParser {
   /** One element: a complete scalar, `undefined` after pushing an array frame, or INCOMPLETE. */
   private parseElement(buf: Buffer): Reply | undefined | typeof INCOMPLETE {
     const p = this.pos;
-    const lineEnd = buf.indexOf(13, p + 1);
-    if (lineEnd < 0 || lineEnd + 1 >= buf.length) return INCOMPLETE;
+    // header lines are short: a plain scan beats a native indexOf call
+    let lineEnd = p + 1;
+    const len = buf.length;
+    while (lineEnd < len && buf[lineEnd] !== 13) lineEnd++;
+    if (lineEnd + 1 >= len) return INCOMPLETE;
     const type = buf[p];
     switch (type) {
       case 43: // '+'
         this.pos = lineEnd + 2;
+        if (lineEnd === p + 3 && buf[p + 1] === 79 && buf[p + 2] === 75) return "OK"; // the common reply, no allocation
         return buf.toString("utf8", p + 1, lineEnd);
       case 45: // '-'
         this.pos = lineEnd + 2;

@@ -2,6 +2,7 @@
 // window recorder; reports windows and history events to the coordinator.
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
+import { AFFINITY_MAX_KEYS, homesOf, spread, type Home } from "./affinity.ts";
 import { WorkerArrivals, ArrivalSchedule } from "./arrival.ts";
 import { ClusterClient } from "./client.ts";
 import { createClock } from "./clock.ts";
@@ -91,10 +92,17 @@ async function main(): Promise<void> {
     recorder,
     windows,
     ops,
+    keys,
     migrating,
     connections: w.connections,
     timeoutMs: w.timeoutMs,
     errorClass: (err) => classifyError(err).cls,
+  };
+  const closedLoopAffinity = (): { homes: Home[]; counts: number[] } | undefined => {
+    if (!w.affinity || keys.size > AFFINITY_MAX_KEYS) return undefined;
+    const homes = homesOf(keys, (slot) => client.ownerOf(slot));
+    const counts = spread(homes, w.connections);
+    return counts ? { homes, counts } : undefined;
   };
   let executor: OpenLoopExecutor | ClosedLoopExecutor | undefined;
   let runner: HistoryRunner | undefined;
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
         const arrivals = new WorkerArrivals(new ArrivalSchedule({ rate: w.rate, ramp: w.ramp }), cfg.worker, cfg.workers);
         executor = new OpenLoopExecutor(ctx, arrivals, m.startMs, Math.max(1, Math.round(w.maxInFlight / cfg.workers)), w.lateToleranceMs);
       } else {
-        executor = new ClosedLoopExecutor(ctx, w.pipeline);
+        executor = new ClosedLoopExecutor(ctx, w.pipeline, rng, closedLoopAffinity());
       }
       if (w.history && cfg.historyProcesses.length > 0) {
         runner = new HistoryRunner(w.history, {
