@@ -53,6 +53,8 @@ const ASKING = encodeCommand(["ASKING"]);
 
 class Pending {
   redirects = 0;
+  /** the caller ignores reply values: bulk strings are skipped, not decoded */
+  raw = false;
   /** the reply must be swallowed (ASKING's +OK, or the command already timed out) */
   discard = false;
   deadline = 0;
@@ -122,7 +124,10 @@ class NodeConn {
     readonly node: ClusterNode,
     private readonly client: ClusterClient,
   ) {
-    this.parser = new RespParser((r) => this.onReply(r));
+    this.parser = new RespParser(
+      (r) => this.onReply(r),
+      () => this.inflight.peek()?.raw === true,
+    );
   }
 
   write(p: Pending): void {
@@ -336,9 +341,13 @@ export class ClusterClient {
     }
   }
 
-  /** Sends a pre-encoded command to the owner of `slot`, on socket `conn % connectionsPerNode`. */
-  send(payload: string, slot: number, conn: number, cb: ReplyCallback): void {
+  /**
+   * Sends a pre-encoded command to the owner of `slot`, on socket `conn % connectionsPerNode`.
+   * `raw`: the callback does not look at reply values (bulk strings come back as "").
+   */
+  send(payload: string, slot: number, conn: number, cb: ReplyCallback, raw = false): void {
     const p = new Pending(payload, slot, conn % this.connsPerNode, cb);
+    p.raw = raw;
     if (this.closed) {
       this.failLater(p, new ClientError("connection", false, "client closed"));
       return;

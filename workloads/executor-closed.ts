@@ -62,6 +62,6 @@ export class ClosedLoopExecutor {
       this.inflightCount--;
       if (err instanceof ClientError && !err.sent) setTimeout(() => this.issue(lane), BACKOFF_MS);
       else this.issue(lane);
-    });
+    }, true);
   }
 }

@@ -30,7 +30,7 @@ export class OpenLoopExecutor {
   }
 
   start(): void {
-    this.pump();
+    this.onTimer();
   }
 
   stop(): void {
@@ -39,9 +39,17 @@ export class OpenLoopExecutor {
     this.timer = undefined;
   }
 
-  /** sends every op that is due (cap permitting) and arms the timer for the next one */
-  private readonly pump = (): void => {
+  private readonly onTimer = (): void => {
     this.timer = undefined;
+    this.pump();
+  };
+
+  /**
+   * Sends every op that is due (cap permitting) and keeps a timer armed for the next
+   * one. Runs on the timer and after every completion: while replies flow, due ops
+   * go out at I/O granularity rather than the timers' 1 ms.
+   */
+  private pump(): void {
     if (this.stopped) return;
     const { clock, recorder, windows } = this.ctx;
     let now = clock.nowMs();
@@ -56,11 +64,10 @@ export class OpenLoopExecutor {
       this.send(intended, now);
       now = clock.nowMs();
     }
-    if (this.issued < due) return; // at the cap: completions pump again
+    if (this.issued < due || this.timer !== undefined) return; // at the cap: completions pump again
     const next = this.startMs + this.arrivals.timeOf(this.issued);
-    if (next === Infinity) return;
-    this.timer = setTimeout(this.pump, Math.max(0, next - now));
-  };
+    if (next !== Infinity) this.timer = setTimeout(this.onTimer, Math.max(0, next - now));
+  }
 
   private send(intended: number, now: number): void {
     const { client, ops, recorder, migrating, clock, windows, connections } = this.ctx;
@@ -77,7 +84,7 @@ export class OpenLoopExecutor {
       windows.maybeRotate(done);
       recorder.record((done - intended) * 1000, (done - now) * 1000, cls, isMigrating, err ? this.ctx.errorClass(err) : undefined);
       this.inflightCount--;
-      if (!this.stopped && this.timer === undefined) this.pump();
-    });
+      this.pump();
+    }, true);
   }
 }

@@ -64,7 +64,10 @@ export interface WorkloadOptions {
   windowMs?: number;
   /** per-op reply timeout (default 5000 ms) */
   timeoutMs?: number;
-  /** open loop: an op sent later than this after its intended start counts as late (default 1 ms) */
+  /**
+   * open loop: an op sent later than this after its intended start counts as late
+   * (default 5 ms; timers fire at ~1 ms granularity, so smaller values count jitter)
+   */
   lateToleranceMs?: number;
   history?: HistoryOptions;
   /** seed of every random choice (default 1) */
@@ -144,7 +147,7 @@ export function resolveWorkload(o: WorkloadOptions): ResolvedWorkload {
   );
   const windowMs = intIn(o.windowMs, 1000, 100, 60_000, "windowMs");
   const timeoutMs = intIn(o.timeoutMs, 5000, 1, 600_000, "timeoutMs");
-  const lateToleranceMs = o.lateToleranceMs ?? 1;
+  const lateToleranceMs = o.lateToleranceMs ?? 5;
   if (!(lateToleranceMs >= 0)) throw new UsageError(`lateToleranceMs: ${lateToleranceMs} must be >= 0`);
   let history: ResolvedHistory | undefined;
   if (o.history && o.history.keys > 0) {

@@ -73,3 +73,16 @@ describe("RESP parser", () => {
     expect(() => p.feed(Buffer.from("?x\r\n"))).toThrow(/protocol error/);
   });
 });
+
+describe("RESP parser, skipping values", () => {
+  it("returns bulk strings as empty when asked per top-level reply, and everything else intact", () => {
+    const bytes = Buffer.from("$5\r\nhello\r\n*2\r\n$1\r\na\r\n:7\r\n$3\r\nabc\r\n-ERR x\r\n");
+    const skip = [true, true, false, true];
+    let i = 0;
+    const got: Reply[] = [];
+    const p = new RespParser((r) => got.push(r), () => skip[i++]);
+    for (let k = 0; k < bytes.length; k += 3) p.feed(bytes.subarray(k, k + 3));
+    expect(got.slice(0, 3)).toEqual(["", ["", 7], "abc"]);
+    expect((got[3] as RespError).code).toBe("ERR");
+  });
+});

@@ -60,7 +60,19 @@ export class RespParser {
   /** total bytes (from buf[0]) the incomplete element needs; 0 = unknown */
   private need = 0;
 
-  constructor(private readonly onReply: (reply: Reply) => void) {}
+  /** bulk strings of the current top-level reply are skipped, not decoded */
+  private skipping = false;
+  private decided = false;
+
+  /**
+   * `skipValues`, when given, is asked at the start of each top-level reply whether
+   * its bulk strings may be skipped (the caller does not need them): they then come
+   * back as "" without a decode or an allocation.
+   */
+  constructor(
+    private readonly onReply: (reply: Reply) => void,
+    private readonly skipValues?: () => boolean,
+  ) {}
 
   reset(): void {
     this.buf = Buffer.alloc(0);
@@ -69,6 +81,7 @@ export class RespParser {
     this.pending = [];
     this.pendingLen = 0;
     this.need = 0;
+    this.decided = false;
   }
 
   feed(chunk: Buffer): void {
@@ -93,6 +106,10 @@ export class RespParser {
     const buf = this.buf;
     while (this.pos < buf.length) {
       const start = this.pos;
+      if (!this.decided) {
+        this.skipping = this.skipValues !== undefined && this.skipValues();
+        this.decided = true; // once per top-level reply, even when it spans chunks
+      }
       let value = this.parseElement(buf);
       if (value === INCOMPLETE) {
         this.buf = buf.subarray(start);
@@ -112,7 +129,10 @@ export class RespParser {
         this.stack.pop();
         value = top.arr;
       }
-      if (value !== undefined) this.onReply(value as Reply);
+      if (value !== undefined) {
+        this.decided = false;
+        this.onReply(value as Reply);
+      }
     }
     this.buf = Buffer.alloc(0);
     this.pos = 0;
@@ -151,7 +171,7 @@ export class RespParser {
           return INCOMPLETE;
         }
         this.pos = end + 2;
-        return buf.toString("utf8", dataStart, end);
+        return this.skipping ? "" : buf.toString("utf8", dataStart, end);
       }
       case 42: { // '*'
         const n = parseIntAt(buf, p + 1, lineEnd);
