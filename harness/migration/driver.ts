@@ -46,12 +46,6 @@ export async function runMigration(plan: MigrationPlan, strategyName: string, ct
   };
   const bytesPerKey = await estimateBytesPerKey(ctx.cluster, plan).catch(() => undefined);
   const observer = opts.observer ?? new ProgressObserver(ctx.cluster, plan, { now: ctx.now, intervalMs: opts.progressIntervalMs });
-  let lastEmitted: ProgressSample | undefined;
-  const offProgress = observer.subscribe((s) => {
-    if (lastEmitted && s.slotsMoved === lastEmitted.slotsMoved && s.keysMoved === lastEmitted.keysMoved) return;
-    lastEmitted = s;
-    emit({ kind: "progress", ...s });
-  });
   const first = observer.latest() ?? (await observer.start());
 
   const abort = new AbortController();
@@ -62,6 +56,14 @@ export async function runMigration(plan: MigrationPlan, strategyName: string, ct
 
   const startedAtMs = ctx.now();
   emit({ kind: "started", atMs: startedAtMs, strategy: strategy.name, moves: plan.moves.length, slotsPlanned: first.slotsPlanned, keysPlanned: first.keysPlanned, timeoutMs });
+  // progress events only when something moved (the observer polls every ~200 ms)
+  let lastEmitted: ProgressSample = first;
+  emit({ kind: "progress", ...first, atMs: startedAtMs });
+  const offProgress = observer.subscribe((s) => {
+    if (s.slotsMoved === lastEmitted.slotsMoved && s.keysMoved === lastEmitted.keysMoved) return;
+    lastEmitted = s;
+    emit({ kind: "progress", ...s });
+  });
   let finished: MigrationEvent | undefined;
   let thrown: unknown;
   try {

@@ -341,7 +341,7 @@ export function formatPlan(plan: MigrationPlan): string {
     const text = formatRanges(m.slots);
     lines.push(`  ${head}  ${String(countSlots(m.slots)).padStart(5)} slots  ${text.length > 60 ? text.slice(0, 57) + "..." : text}`);
   }
-  if (plan.removedPrimaries.length) lines.push(`then remove: ${plan.removedPrimaries.join(", ")} (and their replicas)`);
+  if (plan.removedPrimaries.length) lines.push(`then remove: ${plan.removedPrimaries.join(", ")} (and ${plan.removedPrimaries.length === 1 ? "its" : "their"} replicas)`);
   if (plan.slotsAfter) {
     const after = Object.entries(plan.slotsAfter).sort((a, b) => compareNodeNames(a[0], b[0]));
     lines.push(`slots after: ${after.map(([n, c]) => `${n}=${c}`).join(" ")}`);

@@ -176,7 +176,7 @@ export interface LoadOptions {
  * A small closed-loop load through ioredis' cluster client (it follows MOVED/ASK and
  * retries TRYAGAIN itself; the servers' errorstats show what clients met).
  */
-export function startLoad(cluster: StartedCluster, o: LoadOptions = {}): { stop(): Promise<LoadStats>; stats: LoadStats } {
+export function startLoad(seed: string, o: LoadOptions = {}): { stop(): Promise<LoadStats>; stats: LoadStats; reset(): void } {
   const [sets, gets] = o.ratio ?? [1, 10];
   const prefix = o.prefix ?? "load:";
   const keySpace = o.keySpace ?? 10_000;
@@ -184,7 +184,7 @@ export function startLoad(cluster: StartedCluster, o: LoadOptions = {}): { stop(
   const groups = o.groups ?? [];
   const groupSize = o.groupSize ?? 8;
   const multi = groups.length ? (o.multiKeyShare ?? 0) : 0;
-  const [host, port] = cluster.seed().split(":");
+  const [host, port] = seed.split(":");
   const client = new Cluster([{ host, port: Number(port) }], {
     scaleReads: "master",
     enableOfflineQueue: true,
@@ -218,17 +218,26 @@ export function startLoad(cluster: StartedCluster, o: LoadOptions = {}): { stop(
         const kind = String((e as Error).message).split(" ")[0];
         stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
       }
-      if (stats.latenciesMs.length < 200_000) stats.latenciesMs.push(performance.now() - t0);
+      if (stats.latenciesMs.length < 500_000) stats.latenciesMs.push(performance.now() - t0);
     }
   };
   const workers = Array.from({ length: o.concurrency ?? 8 }, worker);
   return {
     stats,
+    reset() {
+      stats.ops = 0;
+      stats.errors = 0;
+      stats.errorKinds = {};
+      stats.latenciesMs = [];
+    },
     async stop() {
       running = false;
-      await Promise.allSettled(workers);
-      client.disconnect();
-      return stats;
+      // in-flight commands get 2 s to finish; then the client goes (rejecting what is left)
+      const settled = Promise.allSettled(workers);
+      await Promise.race([settled, new Promise((r) => setTimeout(r, 2000))]);
+      const final = { ...stats, errorKinds: { ...stats.errorKinds } };
+      client.disconnect(); // commands still queued for an unreachable cluster are dropped with it
+      return final;
     },
   };
 }
@@ -293,7 +302,7 @@ export async function migratePhase(cluster: StartedCluster, spec: PlanSpec, stra
   const groups = data.groups.filter((g) => planned.has(g.slot)).map((g) => g.tag);
   const events: MigrationEvent[] = [];
   const before = await errorStats(cluster);
-  const l = startLoad(cluster, { groups, groupSize: data.groupSize, multiKeyShare: groups.length ? 0.5 : 0, concurrency: 6, ...load });
+  const l = startLoad(cluster.seed(), { groups, groupSize: data.groupSize, multiKeyShare: groups.length ? 0.5 : 0, concurrency: 6, ...load });
   await sleep(300);
   const ac = new AbortController();
   const outcome = await runMigration(plan, strategy, { cluster, signal: ac.signal, now, params }, (e) => events.push(e), { settleMs: 20_000 });
