@@ -119,6 +119,7 @@ class NodeConn {
   private unflushed = 0;
   dirty = false;
   private lastFailAt = -Infinity;
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(
     readonly node: ClusterNode,
@@ -127,6 +128,7 @@ class NodeConn {
     this.parser = new RespParser(
       (r) => this.onReply(r),
       () => this.inflight.peek()?.raw === true,
+      true, // fed from the socket's reused read buffer
     );
   }
 
@@ -173,7 +175,24 @@ class NodeConn {
 
   private connect(): void {
     this.state = "connecting";
-    const socket = net.connect({ host: this.node.host, port: this.node.port, noDelay: true });
+    // `onread` reads into one reused buffer and skips the Readable stream machinery
+    // (no 'data' events, no per-read allocation): the parser copies what it keeps.
+    const socket = net.connect({
+      host: this.node.host,
+      port: this.node.port,
+      noDelay: true,
+      onread: {
+        buffer: this.readBuffer,
+        callback: (n: number, buf: Uint8Array): boolean => {
+          try {
+            this.parser.feed(Buffer.from(buf.buffer, buf.byteOffset, n));
+          } catch (e) {
+            socket.destroy(e as Error);
+          }
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${this.client.connectTimeoutMs} ms`)), this.client.connectTimeoutMs);
     socket.once("connect", () => {
@@ -182,13 +201,6 @@ class NodeConn {
       const waiting = this.waiting;
       this.waiting = [];
       for (const p of waiting) this.enqueue(p);
-    });
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        this.parser.feed(chunk);
-      } catch (e) {
-        socket.destroy(e as Error);
-      }
     });
     socket.on("error", () => {}); // 'close' follows and does the bookkeeping
     socket.once("close", () => {

@@ -13,6 +13,8 @@ export class OpenLoopExecutor {
   private stopped = false;
   private conn = 0;
   private readonly lateToleranceMs: number;
+  /** last time due ops had to wait for the in-flight cap */
+  private capBlockedAt = -Infinity;
 
   constructor(
     private readonly ctx: ExecutorContext,
@@ -61,19 +63,24 @@ export class OpenLoopExecutor {
         recorder.dropped++; // waited for a free slot longer than an op may take
         continue;
       }
-      this.send(intended, now);
+      this.send(intended, now, intended <= this.capBlockedAt);
       now = clock.nowMs();
     }
-    if (this.issued < due || this.timer !== undefined) return; // at the cap: completions pump again
+    if (this.issued < due) {
+      this.capBlockedAt = now; // ops due by now wait for the cap, not for the harness
+      return; // completions pump again
+    }
+    if (this.timer !== undefined) return;
     const next = this.startMs + this.arrivals.timeOf(this.issued);
     if (next !== Infinity) this.timer = setTimeout(this.onTimer, Math.max(0, next - now));
   }
 
-  private send(intended: number, now: number): void {
+  /** `capped`: the op waited for the in-flight cap (late, but not the harness's scheduling lag) */
+  private send(intended: number, now: number, capped: boolean): void {
     const { client, ops, recorder, migrating, clock, windows, connections } = this.ctx;
     const op = ops.next();
     const lag = now - intended;
-    recorder.recordSchedulingLag(lag * 1000);
+    if (!capped) recorder.recordSchedulingLag(lag * 1000);
     if (lag > this.lateToleranceMs) recorder.late++;
     const isMigrating = migrating[op.slot] === 1;
     const cls = op.cls;

@@ -12,6 +12,7 @@ import { errorstatsDelta, primaryTargets, snapshotErrorstats } from "./errorstat
 import { readHistory, writeHistory } from "./history-io.ts";
 import type { HistoryEvent } from "./history-types.ts";
 import { expandPreload, preloadData, seedsOf, startLoad, type WorkloadResult } from "./index.ts";
+import { runLoadCommand } from "./cli-load.ts";
 import { keySlot } from "./slots.ts";
 
 let cluster: LocalCluster;
@@ -115,6 +116,32 @@ describe("load engine on a real cluster", () => {
     expect(r.windows.reduce((a, w) => a + w.ops, 0)).toBe(r.summary.ops);
     expect(r.summary.schedulingLag?.count).toBe(r.summary.ops);
     expect(r.summary.eventLoopLag.count).toBeGreaterThan(0);
+  });
+
+  it("closed loop keeps connections x pipeline busy; a ramp delivers its area", async () => {
+    const closed = await startLoad({ seeds, executor: "closed", workers: 1, connections: 12, pipeline: 4, keySpace: { prefix: "cl:", count: 5000 }, windowMs: 250 });
+    await sleep(1200);
+    const c = await closed.stop();
+    expect(c.summary.ops).toBeGreaterThan(2000);
+    expect(c.summary.errors).toEqual({});
+    expect(c.summary.latency).toEqual(c.summary.service); // closed loop: sent = started
+    expect(c.summary.schedulingLag).toBeUndefined();
+    const ramp = await startLoad({ seeds, executor: "open", ramp: [{ from: 500, to: 1500, durationMs: 2000 }, { from: 0, to: 0, durationMs: 60_000 }], workers: 2, keySpace: { prefix: "rp:", count: 100 } });
+    await sleep(3000);
+    const r = await ramp.stop();
+    expect(Math.abs(r.summary.ops - 2000) / 2000).toBeLessThan(0.02); // (500+1500)/2 ops/s for 2 s, then nothing
+  });
+
+  it("the load command reports windows, a summary and the servers' errorstats", async () => {
+    const lines: string[] = [];
+    const r = await runLoadCommand({ seed: seeds[0], rate: "500", duration: "1500ms", window: "500ms", mix: "set=1,get=1,incr=1,mget=1" }, { onLine: (l) => lines.push(l) });
+    expect(lines[0]).toMatch(/ops\/s/);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    expect(r.summary.serverErrorstats).toBeDefined();
+    expect(r.lines.join("\n")).toMatch(/servers' errorstats: MOVED 0, ASK 0, TRYAGAIN 0/);
+    expect(Math.abs(r.summary.opsPerSec - 500) / 500).toBeLessThan(0.05);
+    const json = await runLoadCommand({ seed: seeds.join(","), executor: "closed", duration: "500ms", json: true });
+    expect(JSON.parse(json.lines[0]).summary.ops).toBe(json.summary.ops);
   });
 
   it("a 500 ms server stall shows in latency from the intended start, not in service time", async () => {

@@ -34,7 +34,7 @@ export interface MetricsWindow {
   dropped: number;
   /** compressed base64 HdrHistogram of `latency` for this window (for the interval log) */
   hdr?: string;
-  /** open loop: actual send - intended start (the harness's own scheduling lag), microseconds */
+  /** open loop: actual send - intended start of ops that did not wait for the in-flight cap (the harness's own scheduling lag), microseconds */
   schedulingLag?: LatencySummary;
   /** event-loop delay of the load threads in this window (worst thread), microseconds */
   eventLoopLag?: LatencySummary;
@@ -54,7 +54,7 @@ export interface WorkloadSummary {
   dropped: number;
   /** harness event-loop lag (noise floor), microseconds */
   eventLoopLag: LatencySummary;
-  /** open loop: actual send - intended start over the run, microseconds */
+  /** open loop: actual send - intended start over the run (ops not held by the in-flight cap), microseconds */
   schedulingLag?: LatencySummary;
   /** server-side errorstats deltas, when collected */
   serverErrorstats?: Record<string, number>;

@@ -48,6 +48,24 @@ describe("RESP parser", () => {
     );
   });
 
+  it("copies what it keeps when chunks come from a reused buffer (transient mode)", () => {
+    fc.assert(
+      fc.property(fc.array(reply, { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 40 }), (replies, size) => {
+        const bytes = Buffer.from(replies.map(serialize).join(""), "utf8");
+        const got: Reply[] = [];
+        const p = new RespParser((r) => got.push(r), undefined, true);
+        const scratch = Buffer.alloc(size);
+        for (let pos = 0; pos < bytes.length; pos += size) {
+          const n = bytes.copy(scratch, 0, pos, pos + size);
+          p.feed(scratch.subarray(0, n));
+          scratch.fill(0x3f); // the socket layer reuses the buffer
+        }
+        expect(got.map(plain)).toEqual(replies.map(plain));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("keeps a long bulk string waiting without re-parsing, then delivers it whole", () => {
     const big = "x".repeat(1_000_000);
     const got: Reply[] = [];

@@ -72,6 +72,8 @@ export class RespParser {
   constructor(
     private readonly onReply: (reply: Reply) => void,
     private readonly skipValues?: () => boolean,
+    /** chunks are reused by the caller after feed() returns: keep copies of what stays */
+    private readonly transient = false,
   ) {}
 
   reset(): void {
@@ -86,7 +88,7 @@ export class RespParser {
 
   feed(chunk: Buffer): void {
     if (this.need > 0 && this.buf.length + this.pendingLen + chunk.length < this.need) {
-      this.pending.push(chunk);
+      this.pending.push(this.transient ? Buffer.from(chunk) : chunk);
       this.pendingLen += chunk.length;
       return;
     }
@@ -112,7 +114,7 @@ export class RespParser {
       }
       let value = this.parseElement(buf);
       if (value === INCOMPLETE) {
-        this.buf = buf.subarray(start);
+        this.buf = this.transient ? Buffer.from(buf.subarray(start)) : buf.subarray(start);
         if (this.need > 0) this.need -= start;
         this.pos = 0;
         return;
