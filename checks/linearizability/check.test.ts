@@ -60,6 +60,16 @@ describe("register verdicts", () => {
     expect((await checkOperations("register", [ops[1], ops[2], ops[3]], inProcess)).valid).toBe(false);
   });
 
+  it("keeps unknown ops with different effects apart", async () => {
+    // two unknown cas from the same expected value: only the second explains the read
+    const ops = [info("cas", [null, "p"], 0), info("cas", [null, "q"], 1), op("read", null, "q", 5, 6)];
+    expect((await checkOperations("register", ops, inProcess)).valid).toBe(true);
+    // unknown increments by the same delta are interchangeable, by different deltas not
+    const incrs = [info("incr", 1, 0), info("incr", 1, 1), info("incr", 5, 2), op("read", null, 6, 10, 11), op("read", null, 7, 12, 13)];
+    expect((await checkOperations("counter", incrs, inProcess)).valid).toBe(true);
+    expect((await checkOperations("counter", [...incrs, op("read", null, 8, 14, 15)], inProcess)).valid).toBe(false);
+  });
+
   it("reads a cas completion with value false as a failed compare", async () => {
     const compareFailed = [op("write", "a", "a", 0, 1), op("cas", ["b", "c"], false, 2, 3), op("read", null, "a", 4, 5)];
     expect((await checkOperations("register", compareFailed, inProcess)).valid).toBe(true);

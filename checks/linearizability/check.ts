@@ -15,8 +15,11 @@ export const DEFAULTS = {
   keyBudgetMs: 10_000,
   shrinkBudgetMs: 2_000,
   maxViolationReports: 10,
-  parallelMinOps: 150_000,
+  parallelMinOps: 20_000,
 } as const;
+
+/** With workers: "auto", worker threads start when checking has taken this long. */
+const AUTO_SPAWN_AFTER_MS = 2_000;
 
 /** Unknown keys listed in the result (all are counted in keysUnknownCount). */
 const MAX_UNKNOWN_LISTED = 1_000;
@@ -51,10 +54,19 @@ export async function checkOperations(
   } else {
     const spec = SEARCH_MODELS[model];
     const wanted = workerCount(o.workers, ops.length, jobs.length, o.parallelMinOps);
-    if (wanted > 0) {
-      ({ results, workersUsed: workers } = await checkKeysWithWorkers(spec, jobs, limits, o.maxViolationReports, wanted));
-    } else {
-      results = checkKeys(spec, jobs, limits, o.maxViolationReports);
+    // "auto" first checks in-process for a while: a history done by then never pays for workers.
+    const stopAt = o.workers === "auto" && wanted > 0 ? Date.now() + AUTO_SPAWN_AFTER_MS : Infinity;
+    results = wanted > 0 && stopAt === Infinity ? [] : checkKeys(spec, jobs, limits, o.maxViolationReports, stopAt);
+    if (results.length < jobs.length) {
+      const described = results.filter((r) => r.status === "illegal" && r.violation).length;
+      const left = jobs.slice(results.length);
+      const reportsLeft = o.maxViolationReports - described;
+      if (left.length === 1) results = [...results, ...checkKeys(spec, left, limits, reportsLeft)];
+      else {
+        const rest = await checkKeysWithWorkers(spec, left, limits, reportsLeft, wanted);
+        results = [...results, ...rest.results];
+        workers = rest.workersUsed;
+      }
     }
   }
   return summarise(model, results, ops.length, Date.now() - started, workers, o.maxViolationReports, listCounts);
@@ -95,6 +107,10 @@ function workerCount(workers: number | "auto", ops: number, keys: number, minOps
 /** Validates every op, partitions by key and sorts each key's ops by call. */
 function makeJobs(model: HistoryModel, ops: readonly Operation[], opts: CheckOptions): KeyJob[] {
   const spec: ModelSpec | undefined = model === "list-append" ? undefined : SEARCH_MODELS[model];
+  const initial = opts.initial;
+  const initialOf = typeof initial === "function" ? initial : (key: string) => initial?.[key];
+  // One pass: validate and partition; a key's ops are sorted only if they came unsorted.
+  const byKey = new Map<string, { ops: Operation[]; sorted: boolean }>();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     if (typeof op.key !== "string") throw new UsageError(`ops[${i}].key is ${JSON.stringify(op.key)}; allowed: a string`);
@@ -102,17 +118,19 @@ function makeJobs(model: HistoryModel, ops: readonly Operation[], opts: CheckOpt
       throw new UsageError(`ops[${i}].status is ${JSON.stringify(op.status)}; allowed: ok, info (drop fail ops first)`);
     }
     if (!(op.call <= op.ret)) throw new UsageError(`ops[${i}] has call ${op.call} and ret ${op.ret}; allowed: numbers with call <= ret`);
-    if (spec) spec.validate(op, `ops[${i}]`);
-    else validateListAppendOp(op, `ops[${i}]`);
+    if (spec) spec.validate(op, i);
+    else validateListAppendOp(op, i);
+    const part = byKey.get(op.key);
+    if (part === undefined) byKey.set(op.key, { ops: [op], sorted: true });
+    else {
+      if (part.sorted && part.ops[part.ops.length - 1].call > op.call) part.sorted = false;
+      part.ops.push(op);
+    }
   }
-  const initial = opts.initial;
-  const initialOf = typeof initial === "function" ? initial : (key: string) => initial?.[key];
   const jobs: KeyJob[] = [];
-  for (const [key, keyOps] of partitionByKey(ops)) {
-    let sorted = true;
-    for (let i = 1; i < keyOps.length && sorted; i++) sorted = keyOps[i - 1].call <= keyOps[i].call;
-    if (!sorted) keyOps.sort((a, b) => a.call - b.call);
-    jobs.push({ key, ops: keyOps, initial: initialOf(key) });
+  for (const [key, part] of byKey) {
+    if (!part.sorted) part.ops.sort((a, b) => a.call - b.call);
+    jobs.push({ key, ops: part.ops, initial: initialOf(key) });
   }
   return jobs;
 }

@@ -139,10 +139,15 @@ function short(v: unknown): string {
   return text.length <= 60 ? text : `${text.slice(0, 45)}…(${text.length} chars)`;
 }
 
-/** Checks keys one after another; only the first `describeLeft` violations get a detailed report. */
-export function checkKeys(spec: ModelSpec, jobs: readonly KeyJob[], limits: KeyLimits, describeLeft: number): KeyResult[] {
+/**
+ * Checks keys one after another; only the first `describeLeft` violations get a
+ * detailed report. Stops early once Date.now() passes `stopAt`: the result then
+ * covers only the first keys.
+ */
+export function checkKeys(spec: ModelSpec, jobs: readonly KeyJob[], limits: KeyLimits, describeLeft: number, stopAt = Infinity): KeyResult[] {
   const results: KeyResult[] = [];
   for (const job of jobs) {
+    if (results.length > 0 && Date.now() > stopAt) break;
     const result = checkKey(spec, job, limits, describeLeft > 0);
     if (result.status === "illegal" && result.violation) describeLeft--;
     results.push(result);

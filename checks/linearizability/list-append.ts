@@ -23,12 +23,12 @@ export interface ListAppendKeyResult {
   counts: Partial<Record<ViolationKind, number>>;
 }
 
-export function validateListAppendOp(op: Operation, where: string): void {
+export function validateListAppendOp(op: Operation, index: number): void {
   if (op.f !== "read" && op.f !== "append") {
-    throw new UsageError(`${where}.f is ${JSON.stringify(op.f)} on key ${JSON.stringify(op.key)}; the list-append model allows: read, append`);
+    throw new UsageError(`ops[${index}].f is ${JSON.stringify(op.f)} on key ${JSON.stringify(op.key)}; the list-append model allows: read, append`);
   }
   if (op.f === "read" && op.status === "ok" && !Array.isArray(op.output) && op.output !== null) {
-    throw new UsageError(`${where}.output of read on key ${JSON.stringify(op.key)} is ${JSON.stringify(op.output)}; allowed: a list of elements (or null for a missing key)`);
+    throw new UsageError(`ops[${index}].output of read on key ${JSON.stringify(op.key)} is ${JSON.stringify(op.output)}; allowed: a list of elements (or null for a missing key)`);
   }
 }
 

@@ -16,6 +16,22 @@ export interface CompiledModel {
    * state-preserving op earlier never breaks a linearization.
    */
   readonly readOnly: Uint8Array;
+  /**
+   * Ops with equal keys have the same effect in every state. Among info ops of one
+   * effect, the search only ever uses the earliest called ones first (they are
+   * interchangeable), which collapses e.g. "which 3 of these 50 unknown increments".
+   */
+  effectKey(i: number): string;
+  /**
+   * The UNOBSERVED state can do no more than any other state (it fails every read and
+   * nothing succeeds only there), so an info op that leads to it is never worth trying.
+   */
+  readonly unobservedDominated: boolean;
+  /**
+   * An info op's effect matters only to a read right after it (no cas, no appends),
+   * so the search tries an info op only where it makes a pending read legal.
+   */
+  readonly infoJustInTime: boolean;
   /** the state after op `i` takes effect in `state`, or -1 if its observed result rules that out */
   step(state: number, i: number): number;
   /** the plain value of a state id, for reports */
@@ -25,8 +41,8 @@ export interface CompiledModel {
 export interface ModelSpec {
   readonly name: SearchModelName;
   readonly fns: readonly HistoryFn[];
-  /** throws UsageError when an op cannot belong to this model */
-  validate(op: Operation, where: string): void;
+  /** throws UsageError when op `index` (of the checked ops) cannot belong to this model */
+  validate(op: Operation, index: number): void;
   /**
    * Info ops that may as well never have happened, dropped before the search (1 = drop):
    * info reads, and info writes whose effect no op in `ops` could ever observe — any
@@ -92,9 +108,11 @@ class StringStates {
   }
 }
 
-function checkFn(spec: { name: string; fns: readonly HistoryFn[] }, op: Operation, where: string): void {
-  if (!spec.fns.includes(op.f)) {
-    throw new UsageError(`${where}.f is ${JSON.stringify(op.f)} on key ${JSON.stringify(op.key)}; the ${spec.name} model allows: ${spec.fns.join(", ")}`);
+function checkFn(spec: { name: string; fns: readonly HistoryFn[] }, op: Operation, index: number): void {
+  const f = op.f;
+  const fns = spec.fns;
+  if (f !== fns[0] && f !== fns[1] && f !== fns[2]) {
+    throw new UsageError(`ops[${index}].f is ${JSON.stringify(f)} on key ${JSON.stringify(op.key)}; the ${spec.name} model allows: ${fns.join(", ")}`);
   }
 }
 
@@ -120,19 +138,19 @@ function casFailed(op: Operation): boolean {
   return op.status === "ok" && op.output === false;
 }
 
-function casArgs(op: Operation, where: string): [unknown, unknown] {
+function casArgs(op: Operation, index: number): unknown[] {
   if (!Array.isArray(op.input) || op.input.length !== 2) {
-    throw new UsageError(`${where}.input of cas on key ${JSON.stringify(op.key)} is ${JSON.stringify(op.input)}; allowed: [expected, new]`);
+    throw new UsageError(`ops[${index}].input of cas on key ${JSON.stringify(op.key)} is ${JSON.stringify(op.input)}; allowed: [expected, new]`);
   }
-  return [op.input[0], op.input[1]];
+  return op.input;
 }
 
 export const registerModel: ModelSpec = {
   name: "register",
   fns: ["read", "write", "cas"],
-  validate(op, where) {
-    checkFn(this, op, where);
-    if (op.f === "cas") casArgs(op, where);
+  validate(op, index) {
+    checkFn(this, op, index);
+    if (op.f === "cas") casArgs(op, index);
   },
   unobservable(ops) {
     // An info write of a value no read or cas looks for leaves the register in a state
@@ -154,36 +172,48 @@ export const registerModel: ModelSpec = {
   removable: () => true,
   compile(ops, initial, exact = false) {
     const n = ops.length;
-    // Observable values (read results and cas expectations) first; in the default
-    // mode every other value is UNOBSERVED.
     const states = new StringStates(exact ? undefined : () => false);
-    for (const op of ops) {
-      if (op.f === "read" && op.status === "ok") states.add(normValue(op.output));
-      else if (op.f === "cas") states.add(normValue((op.input as unknown[])[0]));
-    }
     const kind = new Uint8Array(n);
     const readOnly = new Uint8Array(n);
     const a = new Int32Array(n);
     const b = new Int32Array(n);
+    // Observable values (read results, cas expectations) get ids first; in the default
+    // mode every other value is UNOBSERVED.
     for (let i = 0; i < n; i++) {
       const op = ops[i];
-      if (op.f === "read") {
-        kind[i] = op.status === "ok" ? R_READ : R_NOOP;
-        if (op.status === "ok") a[i] = states.id(normValue(op.output));
-      } else if (op.f === "write") {
-        kind[i] = R_WRITE;
-        a[i] = states.id(normValue(op.input));
-      } else {
-        const [from, to] = casArgs(op, `ops[${i}]`);
-        kind[i] = op.status === "info" ? R_CAS_ANY : casFailed(op) ? R_CAS_FAIL : R_CAS_OK;
-        a[i] = states.id(normValue(from));
-        b[i] = states.id(normValue(to));
-      }
-      readOnly[i] = kind[i] === R_READ || kind[i] === R_CAS_FAIL || kind[i] === R_NOOP ? 1 : 0;
+      const f = op.f;
+      if (f === "read") {
+        if (op.status === "ok") {
+          kind[i] = R_READ;
+          a[i] = states.add(normValue(op.output));
+        } else kind[i] = R_NOOP;
+        readOnly[i] = 1;
+      } else if (f === "cas") {
+        const args = casArgs(op, i);
+        const k = op.status === "info" ? R_CAS_ANY : casFailed(op) ? R_CAS_FAIL : R_CAS_OK;
+        kind[i] = k;
+        if (k === R_CAS_FAIL) readOnly[i] = 1;
+        a[i] = states.add(normValue(args[0]));
+      } else kind[i] = R_WRITE;
+    }
+    for (let i = 0; i < n; i++) {
+      const k = kind[i];
+      if (k === R_WRITE) a[i] = states.id(normValue(ops[i].input));
+      else if (k === R_CAS_OK || k === R_CAS_FAIL || k === R_CAS_ANY) b[i] = states.id(normValue((ops[i].input as unknown[])[1]));
+    }
+    let hasCas = false;
+    let hasCasFail = false;
+    for (let i = 0; i < n; i++) {
+      if (kind[i] === R_CAS_FAIL) hasCasFail = true;
+      if (kind[i] === R_CAS_OK || kind[i] === R_CAS_FAIL || kind[i] === R_CAS_ANY) hasCas = true;
     }
     return {
       init: states.id(normValue(initial)),
       readOnly,
+      effectKey: (i) => `${kind[i]}:${a[i]}:${b[i]}`,
+      // a failed cas succeeds in UNOBSERVED where it might not in the real value
+      unobservedDominated: !hasCasFail,
+      infoJustInTime: !hasCas,
       step(s, i) {
         switch (kind[i]) {
           case R_READ: return s === a[i] ? s : -1;
@@ -219,8 +249,8 @@ const K_READ = 0, K_WRITE = 1, K_APPEND = 2, K_NOOP = 3;
 export const kvAppendModel: ModelSpec = {
   name: "kv-append",
   fns: ["read", "write", "append"],
-  validate(op, where) {
-    checkFn(this, op, where);
+  validate(op, index) {
+    checkFn(this, op, index);
   },
   unobservable(ops) {
     // Once an info write of a value that no read starts with, or an info append of a
@@ -271,6 +301,9 @@ export const kvAppendModel: ModelSpec = {
     return {
       init: states.id(normValue(initial)),
       readOnly,
+      effectKey: (i) => (kind[i] === K_APPEND ? `a:${args[i]}` : `${kind[i]}:${a[i]}`),
+      unobservedDominated: !exact,
+      infoJustInTime: false,
       step(s, i) {
         const k = kind[i];
         if (k === K_READ) return s === a[i] ? s : -1;
@@ -348,20 +381,25 @@ function composable(s: string, starts: readonly string[], pieces: readonly strin
 
 const C_READ = 0, C_INCR_KNOWN = 1, C_INCR_ANY = 2, C_NOOP = 3;
 
-function toNumber(v: unknown, what: string): number {
+/** `field` of op `index` (or the initial value when index is -1) as a number. */
+function toNumber(v: unknown, field: string, index: number): number {
   if (v === null || v === undefined) return 0; // a missing counter reads as 0 (INCR starts from 0)
-  const x = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(x)) throw new UsageError(`${what} is ${JSON.stringify(v)}; allowed: an integer (or its decimal text)`);
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  const x = typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(x)) {
+    const where = index < 0 ? "the initial value" : `ops[${index}].${field}`;
+    throw new UsageError(`${where} is ${JSON.stringify(v)}; allowed: an integer (or its decimal text)`);
+  }
   return x;
 }
 
 export const counterModel: ModelSpec = {
   name: "counter",
   fns: ["read", "incr"],
-  validate(op, where) {
-    checkFn(this, op, where);
-    if (op.f === "incr" && op.input !== undefined && op.input !== null) toNumber(op.input, `${where}.input`);
-    if (op.status === "ok") toNumber(op.output, `${where}.output`);
+  validate(op, index) {
+    checkFn(this, op, index);
+    if (op.f === "incr" && op.input !== undefined && op.input !== null) toNumber(op.input, "input", index);
+    if (op.status === "ok") toNumber(op.output, "output", index);
   },
   unobservable(ops) {
     let drop: Uint8Array | null = null;
@@ -391,17 +429,20 @@ export const counterModel: ModelSpec = {
       if (op.f === "read") {
         kind[i] = op.status === "ok" ? C_READ : C_NOOP;
         readOnly[i] = 1;
-        if (op.status === "ok") out[i] = id(toNumber(op.output, `ops[${i}].output`));
+        if (op.status === "ok") out[i] = id(toNumber(op.output, "output", i));
       } else {
-        delta[i] = op.input === undefined || op.input === null ? 1 : toNumber(op.input, `ops[${i}].input`);
+        delta[i] = op.input === undefined || op.input === null ? 1 : toNumber(op.input, "input", i);
         const known = op.status === "ok" && op.output !== undefined && op.output !== null;
         kind[i] = known ? C_INCR_KNOWN : C_INCR_ANY;
-        if (known) out[i] = id(toNumber(op.output, `ops[${i}].output`));
+        if (known) out[i] = id(toNumber(op.output, "output", i));
       }
     }
     return {
-      init: id(toNumber(initial, "initial")),
+      init: id(toNumber(initial, "initial", -1)),
       readOnly,
+      effectKey: (i) => `${kind[i]}:${delta[i]}:${out[i]}`,
+      unobservedDominated: false,
+      infoJustInTime: false,
       step(s, i) {
         const k = kind[i];
         if (k === C_READ) return s === out[i] ? s : -1;

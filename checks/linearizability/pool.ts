@@ -1,10 +1,9 @@
 // Checking many keys on worker threads. Keys are independent (P-compositionality).
 // Work is shared from both ends of one queue ordered by size: this thread checks
 // the small keys from the front (shipping a cheap key to a worker costs more than
-// checking it), workers take batches of the biggest keys from the back. So a big,
-// easy history stays mostly in-process while expensive keys spread over the CPUs.
-// A worker that dies or never answers turns its keys `unknown` or back over to this
-// thread, never `ok`.
+// checking it), workers take batches of the biggest keys from the back. A worker
+// that dies or never answers turns its keys `unknown` or back over to this thread,
+// never `ok`.
 import { setImmediate as yieldToEvents } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { checkKey, type KeyJob, type KeyLimits, type KeyResult } from "./key-check.ts";

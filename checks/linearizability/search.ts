@@ -10,12 +10,15 @@
 // - Info ops (unknown outcome, ret = Infinity) are optional: they stay out of the
 //   entry list and are tried only after the ok candidates. A configuration is
 //   pruned when one with the same ok ops and state but a subset of its info ops
-//   was seen: the one with fewer info ops can do everything it can.
+//   was seen: the one with fewer info ops can do everything it can. Info ops with the
+//   same effect are used earliest-called first (they are interchangeable), info ops
+//   leading to a dominated state are not tried, and where the model allows, an info
+//   op is tried only right before a read it explains (see CompiledModel).
 // - The memo cache is an arena (see StateCache) keyed by an incrementally kept
 //   Zobrist hash; it stores the linearized ok ops compactly as (max rank, holes).
 // - The entry list is a doubly linked list in reused Int32Arrays: nothing in the
 //   hot loop allocates.
-import type { CompiledModel } from "./models.ts";
+import { UNOBSERVED, type CompiledModel } from "./models.ts";
 
 export interface SearchInput {
   /** call times, ops already sorted by call (op id = index) */
@@ -71,6 +74,9 @@ class Scratch {
   infoOp = new Int32Array(0);
   infoCall = new Float64Array(0);
   infoLin = new Uint8Array(0);
+  infoCls = new Int32Array(0);
+  classPos = new Int32Array(0);
+  linCount = new Int32Array(0);
   curInfo = new Int32Array(0);
   stackNode = new Int32Array(0);
   stackCursor = new Int32Array(0);
@@ -98,6 +104,9 @@ class Scratch {
     this.infoOp = new Int32Array(cap);
     this.infoCall = new Float64Array(cap);
     this.infoLin = new Uint8Array(cap);
+    this.infoCls = new Int32Array(cap);
+    this.classPos = new Int32Array(cap);
+    this.linCount = new Int32Array(cap);
     this.curInfo = new Int32Array(cap);
     this.stackNode = new Int32Array(cap);
     this.stackCursor = new Int32Array(cap);
@@ -331,6 +340,25 @@ function search(input: SearchInput): SearchOutcome {
   scratch.ensure(n);
   const [nOk, nInfo] = buildEntries(n, call, ret);
   const { rank, nodeOp, nodeTime, isCall, retNode, next, prev, infoOp, infoCall, infoLin, curInfo } = scratch;
+  const { infoCls, classPos, linCount } = scratch;
+  // Info ops of one effect class are used in call order: k is usable iff classPos[k] === linCount[class].
+  if (nInfo > 0) {
+    const classes = new Map<string, number>();
+    for (let k = 0; k < nInfo; k++) {
+      const key = model.effectKey(infoOp[k]);
+      let c = classes.get(key);
+      if (c === undefined) {
+        c = classes.size;
+        classes.set(key, c);
+        linCount[c] = 0;
+      }
+      infoCls[k] = c;
+      classPos[k] = linCount[c]++;
+    }
+    linCount.fill(0, 0, classes.size);
+  }
+  const unobservedDominated = model.unobservedDominated;
+  const infoJustInTime = model.infoJustInTime;
   const { stackNode, stackCursor, stackState, stackMax, stackHash, forced, holes, best } = scratch;
   const zob = zobrist(nOk);
   const cache = sharedCache;
@@ -409,11 +437,23 @@ function search(input: SearchInput): SearchOutcome {
           continue;
         }
       } else {
-        while (infoK < nInfo && infoLin[infoK] === 1) infoK++;
+        while (infoK < nInfo && (infoLin[infoK] === 1 || classPos[infoK] !== linCount[infoCls[infoK]])) infoK++;
         if (infoK >= nInfo || infoCall[infoK] > nodeTime[blockNode]) deadEnd = true;
         else {
           after = step(state, infoOp[infoK]);
-          if (after < 0) {
+          let useful = after >= 0 && !(unobservedDominated && after === UNOBSERVED);
+          if (useful && infoJustInTime) {
+            // only if it makes a pending read legal
+            useful = false;
+            for (let x = next[0]; isCall[x] === 1; x = next[x]) {
+              const op = nodeOp[x];
+              if (readOnly[op] === 1 && step(after, op) >= 0 && step(state, op) < 0) {
+                useful = true;
+                break;
+              }
+            }
+          }
+          if (!useful) {
             infoK++;
             continue;
           }
@@ -464,6 +504,7 @@ function search(input: SearchInput): SearchOutcome {
           stackNode[depth] = -(candInfo + 1);
           stackCursor[depth] = blockNode;
           infoLin[candInfo] = 1;
+          linCount[infoCls[candInfo]]++;
         }
         depth++;
         state = after;
@@ -520,6 +561,7 @@ function search(input: SearchInput): SearchOutcome {
       } else {
         const k = -f - 1;
         infoLin[k] = 0;
+        linCount[infoCls[k]]--;
         removeInfo(curInfo, infoCount--, k);
         blockNode = stackCursor[depth];
         node = blockNode;

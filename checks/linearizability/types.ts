@@ -20,11 +20,12 @@ export interface CheckOptions {
   /** values of keys before the history (e.g. the preload). Default: missing (null / 0 / []). */
   initial?: InitialState;
   /**
-   * worker threads besides this one: 0 = all in-process; "auto" = one per other CPU (at most 7)
-   * when the input is big. This thread checks the small keys, workers the biggest. Default "auto".
+   * worker threads besides this one: 0 = all in-process; "auto" = one per other CPU (at most 7),
+   * started only if checking takes over two seconds. This thread checks the small keys, workers
+   * the biggest. Default "auto".
    */
   workers?: number | "auto";
-  /** below this many operations the check runs in-process even with workers allowed. Default 150 000. */
+  /** below this many operations the check runs in-process even with workers allowed. Default 20 000. */
   parallelMinOps?: number;
   /** list-append only: appends that failed (certainly not executed), to detect reads of their elements */
   failed?: readonly Operation[];
