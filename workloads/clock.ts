@@ -25,3 +25,13 @@ export function createClock(originNs: bigint = process.hrtime.bigint()): RunCloc
     nowNs: () => Math.round((performance.now() + offsetMs) * 1e6),
   };
 }
+
+/**
+ * The clock of a run whose start was taken as `performance.now()` on this thread
+ * (e.g. `const t0 = performance.now(); const now = () => performance.now() - t0`):
+ * windows and history times then line up with that `now()`.
+ */
+export function clockFromPerformanceStart(t0: number): RunClock {
+  const sinceStartNs = BigInt(Math.round((performance.now() - t0) * 1e6));
+  return createClock(process.hrtime.bigint() - sinceStartNs);
+}

@@ -25,15 +25,23 @@ export function primaryTargets(cluster: StartedCluster): ErrorstatsTarget[] {
     .map((n) => ({ name: n.name, info: (section: string) => cluster.admin(n.name).info(section) }));
 }
 
-/** Reads errorstats of every target; an unreachable node is left out (its delta then counts from 0). */
-export async function snapshotErrorstats(targets: ErrorstatsTarget[]): Promise<ErrorstatsSnapshot> {
+/**
+ * Reads errorstats of every target, each bounded by `timeoutMs`; a dead or paused
+ * node is left out (its delta then counts from 0) rather than hanging the caller.
+ */
+export async function snapshotErrorstats(targets: ErrorstatsTarget[], timeoutMs = 2000): Promise<ErrorstatsSnapshot> {
   const out: ErrorstatsSnapshot = {};
   await Promise.all(
     targets.map(async (t) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
       try {
-        out[t.name] = parseErrorstats(await t.info("errorstats"));
+        const text = await Promise.race([t.info("errorstats"), timeout]);
+        if (text !== undefined) out[t.name] = parseErrorstats(text);
       } catch {
-        // a dead or paused node: no figure rather than a hang (ioredis admin clients time out)
+        // unreachable: no figure
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );

@@ -15,12 +15,13 @@ import type { RunClock } from "./clock.ts";
 import { startLoad, type WorkloadHandle, type WorkloadResult } from "./coordinator.ts";
 import type { SlotChoice, WorkloadOptions } from "./options.ts";
 import { preloadData, type PreloadResult, type PreloadSpec } from "./preload.ts";
+import { errorstatsDelta, primaryTargets, snapshotErrorstats } from "./errorstats.ts";
 import type { ValueSizeSpec } from "./values.ts";
 
 export { startLoad, type WorkloadHandle, type WorkloadResult, type StartHooks } from "./coordinator.ts";
 export { preloadData, expandPreload, type PreloadResult, type PreloadSpec, type PreloadDescription } from "./preload.ts";
 export { resolveWorkload, type WorkloadOptions, type HistoryOptions, type SlotChoice } from "./options.ts";
-export { createClock, type RunClock } from "./clock.ts";
+export { createClock, clockFromPerformanceStart, type RunClock } from "./clock.ts";
 export { keySlot, slotTag, parseSlots, SlotSet } from "./slots.ts";
 export { snapshotErrorstats, errorstatsDelta, primaryTargets, parseErrorstats } from "./errorstats.ts";
 export { writeHistory, readHistory, streamHistory, HistoryWriter } from "./history-io.ts";
@@ -125,8 +126,22 @@ export function preload(input: ScenarioLoadInput & { onProgress?: (done: number,
   return preloadData({ ...spec, signal: input.signal, onProgress: input.onProgress });
 }
 
-/** Starts the scenario's workload. */
-export function startWorkload(input: ScenarioLoadInput & { intervalLogPath?: string }): Promise<WorkloadHandle> {
+/**
+ * Starts the scenario's workload. The summary at stop carries the servers' own
+ * redirect counts over the same span (`serverErrorstats`: INFO errorstats deltas of
+ * every primary; nodes that joined count from 0, removed nodes are missing).
+ */
+export async function startWorkload(input: ScenarioLoadInput & { intervalLogPath?: string }): Promise<WorkloadHandle> {
   const opts = workloadOptionsOf(input.scenario, seedsOf(input.cluster), input.migratingSlots);
-  return startLoad({ ...opts, intervalLogPath: input.intervalLogPath }, { clock: input.clock, signal: input.signal });
+  const before = await snapshotErrorstats(primaryTargets(input.cluster));
+  const handle = await startLoad({ ...opts, intervalLogPath: input.intervalLogPath }, { clock: input.clock, signal: input.signal });
+  let stopped: Promise<WorkloadResult> | undefined;
+  return {
+    ...handle,
+    stop: () =>
+      (stopped ??= handle.stop().then(async (r) => {
+        r.summary.serverErrorstats = errorstatsDelta(before, await snapshotErrorstats(primaryTargets(input.cluster)));
+        return r;
+      })),
+  };
 }

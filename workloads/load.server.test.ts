@@ -245,6 +245,41 @@ describe("load engine on a real cluster", () => {
     checkWellFormed(h);
   });
 
+  it("a paused primary makes ops time out as `info` within the timeout, and traffic recovers after", async () => {
+    const slot = 12_000; // owned by primary:2
+    const load = await startLoad({
+      seeds,
+      rate: 500,
+      workers: 1,
+      timeoutMs: 400,
+      windowMs: 250,
+      keySpace: { prefix: "ps:", count: 200 },
+      history: { keys: 3, model: "register", prefix: "psh:", slots: [slot], rate: 100 },
+    });
+    await sleep(500);
+    await cluster.pause(ownerOf(slot));
+    await sleep(1200);
+    await cluster.resume(ownerOf(slot));
+    await sleep(1000);
+    const r = await load.stop();
+    expect(r.summary.errors.timeout ?? 0).toBeGreaterThan(0);
+    const h = r.history;
+    checkWellFormed(h);
+    const timeouts = h.filter((e) => e.type === "info" && e.error === "timeout");
+    expect(timeouts.length).toBeGreaterThan(0);
+    // nobody waited much past the timeout (the sweeper runs every timeout/10)
+    const invokes = new Map<number, number>();
+    for (const e of h) {
+      if (e.type === "invoke") invokes.set(e.p, e.t);
+      else if (e.error === "timeout") expect((e.t - invokes.get(e.p)!) / 1e6).toBeLessThan(400 + 250);
+    }
+    // after the resume, history ops complete again
+    const lastTimeout = Math.max(...timeouts.map((e) => e.t));
+    expect(h.some((e) => e.type === "ok" && e.t > lastTimeout)).toBe(true);
+    const tail = r.windows.slice(-2);
+    for (const w of tail) expect(w.errors.timeout ?? 0).toBe(0);
+  });
+
   it("histories from a live run round-trip through NDJSON and gzip files", async () => {
     const load = await startLoad({ seeds, rate: 200, workers: 2, keySpace: { prefix: "rt:", count: 50 }, history: { keys: 5, model: "list-append", prefix: "rth:", rate: 300 } });
     await sleep(1200);
