@@ -185,6 +185,7 @@ export async function startLoad(options: WorkloadOptions, hooks: StartHooks = {}
   };
   const onAbort = (): void => void stop();
   hooks.signal?.addEventListener("abort", onAbort, { once: true });
+  if (hooks.signal?.aborted) onAbort();
 
   return {
     clock,
