@@ -39,20 +39,20 @@ export class ClosedLoopExecutor {
   }
 
   start(): void {
-    for (const lane of this.lanes) for (let d = 0; d < this.pipeline; d++) this.issue(lane);
+    for (const lane of this.lanes) for (let d = 0; d < this.pipeline; d++) this.issue(lane, this.ctx.clock.nowMs());
   }
 
   stop(): void {
     this.stopped = true;
   }
 
-  private issue(lane: Lane): void {
+  /** `sent`: now, or the completion time of the op this one replaces (the same instant) */
+  private issue(lane: Lane, sent: number): void {
     if (this.stopped) return;
     const { client, ops, recorder, migrating, clock, windows } = this.ctx;
     const op = lane.positions ? ops.at(lane.positions[this.rng.int(lane.positions.length)]) : ops.next();
     const isMigrating = migrating[op.slot] === 1;
     const cls = op.cls;
-    const sent = clock.nowMs();
     this.inflightCount++;
     client.send(op.payload, op.slot, lane.conn, (err) => {
       const done = clock.nowMs();
@@ -60,8 +60,8 @@ export class ClosedLoopExecutor {
       const us = (done - sent) * 1000;
       recorder.record(us, us, cls, isMigrating, err ? this.ctx.errorClass(err) : undefined);
       this.inflightCount--;
-      if (err instanceof ClientError && !err.sent) setTimeout(() => this.issue(lane), BACKOFF_MS);
-      else this.issue(lane);
+      if (err instanceof ClientError && !err.sent) setTimeout(() => this.issue(lane, clock.nowMs()), BACKOFF_MS);
+      else this.issue(lane, done);
     }, true);
   }
 }

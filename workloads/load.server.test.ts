@@ -77,6 +77,9 @@ describe("load engine on a real cluster", () => {
     });
     const expected = expandPreload(res.description);
     expect(expected.size).toBe(3005);
+    const onlyBig = await preloadData({ seeds, keys: 0, prefix: "nostr:", bigKeys: [{ type: "set", count: 2, elements: 10, elementSize: 4, prefix: "ob:" }] });
+    expect([...expandPreload(onlyBig.description).keys()].sort()).toEqual(Object.keys(onlyBig.keys).sort());
+    expect(Object.keys(onlyBig.keys)).toHaveLength(2);
     expect(Object.keys(res.keys).length).toBe(3005);
     expect(Object.values(res.slotCounts).reduce((a, b) => a + b, 0)).toBe(3005);
     // the cluster-routed reads go through a fresh client of our own
