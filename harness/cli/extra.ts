@@ -14,9 +14,11 @@ import { EXIT, UsageError } from "../errors.ts";
 import { parseAddr } from "./options.ts";
 import { interrupt, printData, say } from "./signals.ts";
 import { registerRunCommand } from "./run.ts";
+import { registerLoadCommand } from "./load.ts";
 
 export function registerOtherCommands(program: Command): void {
   registerRunCommand(program);
+  registerLoadCommand(program);
 
   program
     .command("plan")
