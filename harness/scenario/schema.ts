@@ -136,7 +136,7 @@ export function makeScenarioSchema(names: ResolvedNames) {
       connections: int(1, 1000, "connections per worker (closed loop) / pool size per worker (open loop)").default(4),
       pipeline: int(1, 1000, "closed loop pipeline depth").default(1),
       workers: int(1, 64, "worker threads").default(2),
-      maxInFlight: int(1, 1_000_000, "open loop cap of ops in flight; arrivals beyond it are counted dropped").default(1000),
+      maxInFlight: int(1, 1_000_000, "open loop cap of ops in flight; arrivals beyond it wait (counted late, their wait inside their latency) and are dropped (counted) only when overdue by more than timeoutMs").default(1000),
       ratio: z
         .string()
         .regex(/^\s*\d+\s*:\s*\d+\s*$/, { error: 'expected SET:GET weights like "1:10"' })

@@ -95,7 +95,7 @@ export interface WorkloadSection {
   /** closed loop pipeline depth */
   pipeline: number;
   workers: number;
-  /** open loop cap of ops in flight; arrivals beyond it are counted dropped */
+  /** open loop cap of ops in flight; arrivals beyond it wait (counted late, their wait inside their latency) and are dropped (counted) only when overdue by more than timeoutMs */
   maxInFlight: number;
   /** SET/GET/... weights (from `ratio` or `mix`) */
   mix: OpMix;
