@@ -126,12 +126,22 @@ async function differingKeys(src: Redis, dst: Redis, keys: Buffer[]): Promise<st
   }
 }
 
-/** CLUSTER SETSLOT s NODE target on the target, then the source, then every other primary. */
+/** Replies of the source to SETSLOT NODE that valkey-cli accepts: it just lost its last slot and
+ *  turned replica, or it was unblocked/had no replicas while pre-replicating the SETSLOT. */
+const ACCEPTABLE_ON_SOURCE = /^(ERR Please use SETSLOT only with (masters|primaries)\.|UNBLOCKED|NOREPLICAS)/;
+
+/** CLUSTER SETSLOT s NODE target on the target first (so the slot never lacks an owner), then the source, then every other primary. */
 export async function setSlotOwner(access: NodeAccess, slot: number, target: NodeRef, source?: NodeRef): Promise<void> {
-  const order: NodeRef[] = [target];
-  if (source) order.push(source);
-  for (const p of access.primaries()) if (!order.some((o) => o.id === p.id)) order.push(p);
-  for (const n of order) await step("CLUSTER SETSLOT NODE", slot, n, () => access.client(n).call("CLUSTER", "SETSLOT", slot, "NODE", target.id));
+  const set = (n: NodeRef) => access.client(n).call("CLUSTER", "SETSLOT", slot, "NODE", target.id);
+  await step("CLUSTER SETSLOT NODE", slot, target, () => set(target));
+  if (source && source.id !== target.id) {
+    await step("CLUSTER SETSLOT NODE", slot, source, () =>
+      set(source).catch((e: Error) => {
+        if (!ACCEPTABLE_ON_SOURCE.test(e.message)) throw e;
+      }),
+    );
+  }
+  for (const p of access.primaries()) if (p.id !== target.id && p.id !== source?.id) await step("CLUSTER SETSLOT NODE", slot, p, () => set(p));
 }
 
 /** One slot, the valkey-cli way. Returns the number of keys migrated. */
