@@ -7,6 +7,8 @@ import type { UnknownKey, Violation, ViolationOp } from "./types.ts";
 
 /** Timelines in reports stay readable; a violation that could not be shrunk is cut to this many ops. */
 const MAX_REPORT_OPS = 400;
+/** Time for the exact re-search that describes a violation. */
+const DESCRIBE_EXACT_MS = 1_000;
 
 export interface KeyJob {
   key: string;
@@ -70,15 +72,17 @@ function describeViolation(
   const shrunk = shrinkFailing(spec, job.ops, job.initial, { deadline: shrinkDeadline, signal: limits.signal, prefixHint: hint });
   const elapsedMs = Date.now() - started;
 
+  // Describe the sub-history from an exact search where it is quick (its deepest dead
+  // end is the natural one: the read that cannot be explained), else the fast one.
   let sub = shrunk.ops;
-  let outcome: KeyOutcome = full;
-  if (sub !== job.ops) {
+  let outcome: KeyOutcome = runSearch(spec, sub, job.initial, Date.now() + DESCRIBE_EXACT_MS, limits.signal, true);
+  if (outcome.result !== "illegal" && sub !== job.ops) {
     outcome = runSearch(spec, sub, job.initial, Math.max(Date.now(), shrinkDeadline) + 1000, limits.signal);
-    if (outcome.result !== "illegal") {
-      // Only a search out of time gets here: fall back to what the full search found.
-      sub = job.ops;
-      outcome = full;
-    }
+  }
+  if (outcome.result !== "illegal") {
+    // Only a search out of time gets here: fall back to what the full search found.
+    sub = job.ops;
+    outcome = full;
   }
   const lin = outcome as Extract<KeyOutcome, { result: "illegal" }>;
 

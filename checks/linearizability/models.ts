@@ -27,6 +27,16 @@ export interface CompiledModel {
    * nothing succeeds only there), so an info op that leads to it is never worth trying.
    */
   readonly unobservedDominated: boolean;
+  /** Values nobody observes share the state UNOBSERVED (false in exact mode and for counters). */
+  readonly hasUnobserved: boolean;
+  /** 1 for writes: the state after them does not depend on the state before. */
+  readonly blind: Uint8Array;
+  /**
+   * 1 for ok writes of a value nobody observes, where UNOBSERVED is dominated. Such a
+   * write need only be placed right before another write (to no effect) or, failing
+   * that, as late as real time allows: the search never branches on it.
+   */
+  readonly lazy: Uint8Array;
   /**
    * An info op's effect matters only to a read right after it (no cas, no appends),
    * so the search tries an info op only where it makes a pending read legal.
@@ -207,12 +217,22 @@ export const registerModel: ModelSpec = {
       if (kind[i] === R_CAS_FAIL) hasCasFail = true;
       if (kind[i] === R_CAS_OK || kind[i] === R_CAS_FAIL || kind[i] === R_CAS_ANY) hasCas = true;
     }
+    const blind = new Uint8Array(n);
+    const lazy = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (kind[i] !== R_WRITE) continue;
+      blind[i] = 1;
+      if (!exact && !hasCasFail && a[i] === UNOBSERVED && ops[i].status === "ok") lazy[i] = 1;
+    }
     return {
       init: states.id(normValue(initial)),
       readOnly,
       effectKey: (i) => `${kind[i]}:${a[i]}:${b[i]}`,
       // a failed cas succeeds in UNOBSERVED where it might not in the real value
       unobservedDominated: !hasCasFail,
+      hasUnobserved: !exact,
+      blind,
+      lazy,
       infoJustInTime: !hasCas,
       step(s, i) {
         switch (kind[i]) {
@@ -296,6 +316,13 @@ export const kvAppendModel: ModelSpec = {
         args[i] = normValue(op.input) ?? "";
       }
     }
+    const blind = new Uint8Array(n);
+    const lazy = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      if (kind[i] !== K_WRITE) continue;
+      blind[i] = 1;
+      if (!exact && a[i] === UNOBSERVED && ops[i].status === "ok") lazy[i] = 1;
+    }
     // The search revisits the same (state, append) pairs when it backtracks; remember them.
     const appended = new Map<number, number>();
     return {
@@ -303,6 +330,9 @@ export const kvAppendModel: ModelSpec = {
       readOnly,
       effectKey: (i) => (kind[i] === K_APPEND ? `a:${args[i]}` : `${kind[i]}:${a[i]}`),
       unobservedDominated: !exact,
+      hasUnobserved: !exact,
+      blind,
+      lazy,
       infoJustInTime: false,
       step(s, i) {
         const k = kind[i];
@@ -442,6 +472,9 @@ export const counterModel: ModelSpec = {
       readOnly,
       effectKey: (i) => `${kind[i]}:${delta[i]}:${out[i]}`,
       unobservedDominated: false,
+      hasUnobserved: false,
+      blind: new Uint8Array(n),
+      lazy: new Uint8Array(n),
       infoJustInTime: false,
       step(s, i) {
         const k = kind[i];

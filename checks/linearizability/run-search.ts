@@ -11,13 +11,17 @@ export type KeyOutcome = Exclude<SearchOutcome, Illegal> | (Illegal & { stuckVal
 /** Reused call/ret arrays (runSearch is synchronous). */
 let times = { call: new Float64Array(0), ret: new Float64Array(0) };
 
-/** Searches `ops` (sorted by call); op ids in the outcome are indices into `ops`. */
+/**
+ * Searches `ops` (sorted by call); op ids in the outcome are indices into `ops`.
+ * `exact` keeps all values apart (slower; its dead ends read better in reports).
+ */
 export function runSearch(
   spec: ModelSpec,
   ops: readonly Operation[],
   initial: unknown,
   deadline: number,
   signal?: AbortSignal,
+  exact = false,
 ): KeyOutcome {
   // Info ops nobody could observe are left out (they never happened); map ids back afterwards.
   const drop = spec.unobservable(ops);
@@ -34,7 +38,7 @@ export function runSearch(
     call[i] = used[i].call;
     ret[i] = used[i].ret;
   }
-  const model = spec.compile(used, initial);
+  const model = spec.compile(used, initial, exact);
   const outcome = searchLinearization({ call, ret, n, model, deadline, signal });
   if (n > 1 << 20) times = { call: new Float64Array(0), ret: new Float64Array(0) };
   if (outcome.result === "unknown") return outcome;

@@ -14,6 +14,8 @@
 //   same effect are used earliest-called first (they are interchangeable), info ops
 //   leading to a dominated state are not tried, and where the model allows, an info
 //   op is tried only right before a read it explains (see CompiledModel).
+// - A step into the state UNOBSERVED is refused when some op that cannot run there
+//   (a read) must return before any op that could leave it (a write) is even called.
 // - The memo cache is an arena (see StateCache) keyed by an incrementally kept
 //   Zobrist hash; it stores the linearized ok ops compactly as (max rank, holes).
 // - The entry list is a doubly linked list in reused Int32Arrays: nothing in the
@@ -85,7 +87,13 @@ class Scratch {
   stackHash = new Int32Array(0);
   forced = new Uint8Array(0);
   holes = new Int32Array(0);
-  best = new Int32Array(0);
+  callNode = new Int32Array(0);
+  absorbStack = new Int32Array(0);
+  absorbCount = new Int32Array(0);
+  absorbStart = new Int32Array(0);
+  bestNode = new Int32Array(0);
+  bestAbsorbCount = new Int32Array(0);
+  bestAbsorb = new Int32Array(0);
 
   /** Room for `n` ops; memory taken for a huge key is given back afterwards (see release). */
   ensure(n: number): void {
@@ -115,7 +123,13 @@ class Scratch {
     this.stackHash = new Int32Array(cap);
     this.forced = new Uint8Array(cap);
     this.holes = new Int32Array(cap);
-    this.best = new Int32Array(cap);
+    this.callNode = new Int32Array(cap);
+    this.absorbStack = new Int32Array(cap);
+    this.absorbCount = new Int32Array(cap);
+    this.absorbStart = new Int32Array(cap);
+    this.bestNode = new Int32Array(cap);
+    this.bestAbsorbCount = new Int32Array(cap);
+    this.bestAbsorb = new Int32Array(cap);
   }
 
   release(): void {
@@ -133,7 +147,7 @@ const scratch = new Scratch();
  * Returns [nOk, nInfo].
  */
 function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>): [number, number] {
-  const { rank, nodeOp, nodeTime, isCall, retNode, next, prev, infoOp, infoCall, infoLin } = scratch;
+  const { rank, nodeOp, nodeTime, isCall, retNode, callNode, next, prev, infoOp, infoCall, infoLin } = scratch;
   let nOk = 0;
   let nInfo = 0;
   for (let i = 0; i < n; i++) {
@@ -155,6 +169,7 @@ function buildEntries(n: number, call: ArrayLike<number>, ret: ArrayLike<number>
       nodeOp[node] = c;
       nodeTime[node] = call[c];
       isCall[node] = 1;
+      callNode[rank[c]] = node;
       c++;
     } else {
       const op = byRet[r++];
@@ -358,8 +373,12 @@ function search(input: SearchInput): SearchOutcome {
     linCount.fill(0, 0, classes.size);
   }
   const unobservedDominated = model.unobservedDominated;
+  const hasUnobserved = model.hasUnobserved;
   const infoJustInTime = model.infoJustInTime;
-  const { stackNode, stackCursor, stackState, stackMax, stackHash, forced, holes, best } = scratch;
+  const { stackNode, stackCursor, stackState, stackMax, stackHash, forced, holes, callNode } = scratch;
+  const { absorbStack, absorbCount, absorbStart, bestNode, bestAbsorbCount, bestAbsorb } = scratch;
+  const lazy = model.lazy;
+  const blind = model.blind;
   const zob = zobrist(nOk);
   const cache = sharedCache;
   cache.reset();
@@ -367,15 +386,18 @@ function search(input: SearchInput): SearchOutcome {
   const readOnly = model.readOnly;
 
   // The stack: frame k linearized main-list node stackNode[k] (>= 0) or info op
-  // -(stackNode[k] + 1), and holds what to restore when undone. forced[k]: a read-only
-  // op linearized without branching. stackCursor[k]: for an info frame, the return
+  // -(stackNode[k] + 1), and holds what to restore when undone. forced[k]: an op
+  // linearized without branching. stackCursor[k]: for an info frame, the return
   // node that blocked the ok ops (the info pass resumes there).
   let depth = 0;
   let okDepth = 0;
   let infoCount = 0; // curInfo[0..infoCount): linearized info ops, sorted
+  // Lazy writes absorbed by frame k (placed right before its op, to no effect) are
+  // absorbStack[absorbStart[k] .. + absorbCount[k]).
+  let absorbTop = 0;
 
-  // The deepest dead end, for the report. `best` is kept in sync lazily: stack
-  // slots below `lowWater` have not changed since the last copy.
+  // The deepest dead end, for the report (bestNode, bestAbsorb…). Kept in sync
+  // lazily: stack slots below `lowWater` have not changed since the last copy.
   let bestDepth = -1;
   let bestStuck = -1;
   let bestState = model.init;
@@ -422,14 +444,17 @@ function search(input: SearchInput): SearchOutcome {
     if (cand < 0) {
       if (infoK < 0) {
         if (isCall[node] === 1) {
-          after = step(state, nodeOp[node]);
-          if (after < 0) {
+          const op = nodeOp[node];
+          if (lazy[op] === 1) {
+            node = next[node]; // a lazy write waits for a write to absorb it, or its deadline
+            continue;
+          }
+          after = step(state, op);
+          if (after < 0 || (after === UNOBSERVED && hasUnobserved && stuckInUnobserved(node, nInfo, step))) {
             node = next[node];
             continue;
           }
           cand = node;
-        } else if (nInfo === 0) {
-          deadEnd = true;
         } else {
           // No ok candidate left before this return: try the info ops called by then.
           blockNode = node;
@@ -438,10 +463,20 @@ function search(input: SearchInput): SearchOutcome {
         }
       } else {
         while (infoK < nInfo && (infoLin[infoK] === 1 || classPos[infoK] !== linCount[infoCls[infoK]])) infoK++;
-        if (infoK >= nInfo || infoCall[infoK] > nodeTime[blockNode]) deadEnd = true;
-        else {
+        if (infoK >= nInfo || infoCall[infoK] > nodeTime[blockNode]) {
+          const op = nodeOp[blockNode];
+          if (lazy[op] === 1) {
+            // A lazy write at its deadline: it takes effect now, after everything else tried here.
+            const c = callNode[rank[op]];
+            after = step(state, op);
+            if (after >= 0 && !(after === UNOBSERVED && hasUnobserved && stuckInUnobserved(c, nInfo, step))) {
+              cand = c;
+              isForced = 1;
+            } else deadEnd = true;
+          } else deadEnd = true;
+        } else {
           after = step(state, infoOp[infoK]);
-          let useful = after >= 0 && !(unobservedDominated && after === UNOBSERVED);
+          let useful = after >= 0 && !(after === UNOBSERVED && (unobservedDominated || (hasUnobserved && stuckInUnobserved(-1, nInfo, step))));
           if (useful && infoJustInTime) {
             // only if it makes a pending read legal
             useful = false;
@@ -466,11 +501,27 @@ function search(input: SearchInput): SearchOutcome {
       let newHash = hash;
       let newMax = max;
       let okAfter = okDepth;
+      let absorbed = 0;
       if (cand >= 0) {
         const r = rank[nodeOp[cand]];
         newHash ^= zob[r];
         if (r > max) newMax = r;
         okAfter++;
+        if (blind[nodeOp[cand]] === 1) {
+          // A write: absorb every lazy write now in the window (placed right before it, to no effect).
+          for (let x = next[0]; x !== -1 && isCall[x] === 1; ) {
+            const nx = next[x];
+            if (x !== cand && lazy[nodeOp[x]] === 1) {
+              const rx = rank[nodeOp[x]];
+              liftNode(x, retNode[rx]);
+              absorbStack[absorbTop + absorbed++] = x;
+              newHash ^= zob[rx];
+              if (rx > newMax) newMax = rx;
+              okAfter++;
+            }
+            x = nx;
+          }
+        }
       } else {
         // insert candInfo into the sorted list of linearized info ops
         let k = infoCount++;
@@ -491,15 +542,13 @@ function search(input: SearchInput): SearchOutcome {
         stackMax[depth] = max;
         stackHash[depth] = hash;
         forced[depth] = isForced;
+        absorbStart[depth] = absorbTop;
+        absorbCount[depth] = absorbed;
+        absorbTop += absorbed;
         if (cand >= 0) {
           stackNode[depth] = cand;
-          // lift: unlink the call and its return
-          next[prev[cand]] = next[cand];
-          prev[next[cand]] = prev[cand];
-          const r = retNode[rank[nodeOp[cand]]];
-          next[prev[r]] = next[r];
-          if (next[r] !== -1) prev[next[r]] = prev[r];
-          okDepth++;
+          liftNode(cand, retNode[rank[nodeOp[cand]]]);
+          okDepth = okAfter;
         } else {
           stackNode[depth] = -(candInfo + 1);
           stackCursor[depth] = blockNode;
@@ -516,10 +565,11 @@ function search(input: SearchInput): SearchOutcome {
         continue;
       }
       // Seen before (or something that can do more), and it failed.
+      for (let j = absorbTop + absorbed - 1; j >= absorbTop; j--) unliftNode(absorbStack[j]);
       if (cand < 0) removeInfo(curInfo, infoCount--, candInfo);
       if (isForced === 0) {
-        if (cand >= 0) node = next[cand];
-        else infoK = candInfo + 1;
+        if (cand < 0) infoK = candInfo + 1;
+        else node = next[cand];
         continue;
       }
       // A forced op's configuration has no other branch worth trying: it failed too.
@@ -527,9 +577,10 @@ function search(input: SearchInput): SearchOutcome {
       // A return entry whose op could not be linearized before it returned.
       if (depth > bestDepth) {
         for (let k = lowWater; k < depth; k++) {
-          const f = stackNode[k];
-          best[k] = f >= 0 ? nodeOp[f] : infoOp[-f - 1];
+          bestNode[k] = stackNode[k];
+          bestAbsorbCount[k] = absorbCount[k];
         }
+        for (let j = lowWater < depth ? absorbStart[lowWater] : absorbTop; j < absorbTop; j++) bestAbsorb[j] = absorbStack[j];
         bestDepth = depth;
         lowWater = depth;
         bestStuck = nodeOp[infoK < 0 ? node : blockNode];
@@ -549,13 +600,10 @@ function search(input: SearchInput): SearchOutcome {
       wasForced = forced[depth];
       const f = stackNode[depth];
       if (f >= 0) {
-        // unlift: relink the return, then the call
-        const r = retNode[rank[nodeOp[f]]];
-        next[prev[r]] = r;
-        if (next[r] !== -1) prev[next[r]] = r;
-        next[prev[f]] = f;
-        prev[next[f]] = f;
-        okDepth--;
+        unliftNode(f);
+        for (let j = absorbStart[depth] + absorbCount[depth] - 1; j >= absorbStart[depth]; j--) unliftNode(absorbStack[j]);
+        okDepth -= 1 + absorbCount[depth];
+        absorbTop = absorbStart[depth];
         node = next[f];
         infoK = -1;
       } else {
@@ -572,15 +620,72 @@ function search(input: SearchInput): SearchOutcome {
 
   const stats = { steps: totalSteps + steps, cached: cache.size };
   if (next[0] === -1) {
-    const linearization: number[] = [];
-    for (let k = 0; k < depth; k++) {
-      const f = stackNode[k];
-      linearization.push(f >= 0 ? nodeOp[f] : infoOp[-f - 1]);
-    }
+    const linearization = expandFrames(stackNode, absorbCount, absorbStack, depth);
     for (let k = 0; k < nInfo; k++) if (infoLin[k] === 0) linearization.push(infoOp[k]);
     return { result: "ok", linearization, stats };
   }
-  return { result: "illegal", longest: Array.from(best.subarray(0, bestDepth)), stuckOp: bestStuck, stuckState: bestState, stats };
+  const longest = expandFrames(bestNode, bestAbsorbCount, bestAbsorb, bestDepth);
+  return { result: "illegal", longest, stuckOp: bestStuck, stuckState: bestState, stats };
+}
+
+/** Unlinks a call node and its return node from the entry list. */
+function liftNode(c: number, r: number): void {
+  const { next, prev } = scratch;
+  next[prev[c]] = next[c];
+  prev[next[c]] = prev[c];
+  next[prev[r]] = next[r];
+  if (next[r] !== -1) prev[next[r]] = prev[r];
+}
+
+/** Relinks a lifted call node and its return (the exact reverse of the latest liftNode). */
+function unliftNode(c: number): void {
+  const { next, prev, retNode, rank, nodeOp } = scratch;
+  const r = retNode[rank[nodeOp[c]]];
+  next[prev[r]] = r;
+  if (next[r] !== -1) prev[next[r]] = r;
+  next[prev[c]] = c;
+  prev[next[c]] = c;
+}
+
+/** The op ids of frames 0..depth, each preceded by the lazy writes it absorbed. */
+function expandFrames(frames: Int32Array, counts: Int32Array, absorbed: Int32Array, depth: number): number[] {
+  const { nodeOp, infoOp } = scratch;
+  const out: number[] = [];
+  let j = 0;
+  for (let k = 0; k < depth; k++) {
+    for (let c = 0; c < counts[k]; c++) out.push(nodeOp[absorbed[j++]]);
+    const f = frames[k];
+    out.push(f >= 0 ? nodeOp[f] : infoOp[-f - 1]);
+  }
+  return out;
+}
+
+/** How far stuckInUnobserved looks ahead in the entry list before giving up. */
+const UNOBSERVED_LOOKAHEAD = 64;
+
+/**
+ * Would the state UNOBSERVED be a dead end, with `skip` (a call node about to be
+ * linearized, or -1) gone? Yes if, in time order, the return of an op that cannot
+ * run in UNOBSERVED comes before the call of any op (ok or info) that leaves it.
+ * Looks a bounded distance ahead; "don't know" counts as no.
+ */
+function stuckInUnobserved(skip: number, nInfo: number, step: CompiledModel["step"]): boolean {
+  const { next, nodeOp, nodeTime, isCall, retNode, rank, infoCall, infoLin, infoOp } = scratch;
+  const skipRet = skip >= 0 ? retNode[rank[nodeOp[skip]]] : -1;
+  let k = 0;
+  let seen = 0;
+  for (let x = next[0]; x !== -1 && seen < UNOBSERVED_LOOKAHEAD; x = next[x], seen++) {
+    if (x === skip || x === skipRet) continue;
+    const t = nodeTime[x];
+    for (; k < nInfo && infoCall[k] <= t; k++) {
+      if (infoLin[k] === 0 && step(UNOBSERVED, infoOp[k]) > UNOBSERVED) return false;
+    }
+    const s = step(UNOBSERVED, nodeOp[x]);
+    if (isCall[x] === 1) {
+      if (s > UNOBSERVED) return false;
+    } else if (s < 0) return true;
+  }
+  return false;
 }
 
 /** Removes `value` from the sorted list list[0..count). */

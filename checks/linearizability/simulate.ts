@@ -15,6 +15,8 @@ export interface SimulateOptions {
   failRate?: number;
   /** share of reads among ops. Default 0.5. */
   readRate?: number;
+  /** register: share of cas among the other ops (the rest are writes). Default 0.25. */
+  casRate?: number;
   /**
    * Clients pick keys from a window of this many keys that slides across all keys
    * during the run, so each key sees a burst of overlapping ops. Default: all keys.
@@ -74,7 +76,7 @@ export function simulateHistory(o: SimulateOptions): HistoryEvent[] {
     const r = rnd();
     if (r < readRate) f = "read";
     else if (o.model === "register") {
-      if (r < readRate + (1 - readRate) * 0.25) {
+      if (r < readRate + (1 - readRate) * (o.casRate ?? 0.25)) {
         f = "cas";
         input = [lastWritten.get(key) ?? null, token];
       } else f = "write";
