@@ -200,8 +200,12 @@ export class LocalCluster implements StartedCluster {
       /* already gone */
     }
     const exited = node.exited ?? Promise.resolve();
-    const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 5000).unref());
-    if ((await Promise.race([exited, timeout])) === "timeout") {
+    // A ref'd timer: the children are unref'd, so without it a script could exit mid-stop().
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), 5000)));
+    const first = await Promise.race([exited, timeout]);
+    clearTimeout(timer);
+    if (first === "timeout") {
       try {
         process.kill(node.pid, "SIGKILL");
       } catch {
