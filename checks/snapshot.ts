@@ -9,7 +9,7 @@
 import { Redis } from "ioredis";
 import { UsageError } from "../harness/errors.ts";
 import type { NodeInfo, StartedCluster } from "../harness/providers/types.ts";
-import { SLOT_COUNT, health, observeCluster, slotOwners, type HealthReport, type NodeObservation } from "../harness/topology.ts";
+import { SLOT_COUNT, health, parseInfo, observeCluster, slotOwners, type HealthReport, type NodeObservation } from "../harness/topology.ts";
 import { keySlot } from "../workloads/slots.ts";
 import type { ClusterSnapshot } from "./types.ts";
 
@@ -159,14 +159,6 @@ function connect(n: SnapshotNode, commandTimeout: number): Redis {
   return c;
 }
 
-function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(":");
-    if (i > 0 && !line.startsWith("#")) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
 
 /**
  * Bounded: until every replica's link is up and its offset reached its primary's

@@ -7,7 +7,7 @@ import type { Scenario } from "./scenario/index.ts";
 import { HARNESS_VERSION, machine, type RunEvent, type RunState } from "./run.ts";
 import { writeJson } from "./run-dir.ts";
 import { NEMESES, type ActiveFault } from "../faults/process.ts";
-import { SCHEMA_VERSION, type RunResult } from "../results/model.ts";
+import { SCHEMA_VERSION, type RunRecordForChecks, type RunResult } from "../results/model.ts";
 import { preparePlan, finishPlan, runMigration, slotsOfPlan } from "./migration/index.ts";
 import { takeSnapshot } from "../checks/snapshot.ts";
 import { runCheckers } from "../checks/registry.ts";
@@ -138,17 +138,15 @@ export async function runStages(ctx: StageContext): Promise<void> {
     model: scenario.workload.history.model,
     snapshot: state.snapshot,
     preload: state.preload,
-    run: {
-      windows: state.windows,
-      phases: state.phases,
-      migration: state.migration,
-      migrationEvents: state.migrationEvents,
-      faults: state.faults,
-      migratingSlots: state.migratingSlots,
-      topologySamples: state.topologySamples,
-    },
+    run: runRecordOf(state),
     signal,
   });
+}
+
+/** The part of the record checkers read. */
+function runRecordOf(state: RunState): RunRecordForChecks {
+  const { windows, phases, migration, migrationEvents, faults, migratingSlots, topologySamples } = state;
+  return { windows, phases, migration, migrationEvents, faults, migratingSlots, topologySamples };
 }
 
 function baselineOf(windows: RunState["windows"], before: number): number | undefined {
@@ -313,13 +311,7 @@ export async function finishResult(input: FinishInput): Promise<RunResult> {
       platform: m.platform,
     },
     workload: state.summary,
-    windows: state.windows,
-    phases: state.phases,
-    migration: state.migration,
-    migrationEvents: state.migrationEvents,
-    faults: state.faults,
-    migratingSlots: state.migratingSlots,
-    topologySamples: state.topologySamples,
+    ...runRecordOf(state),
     progress: state.progress,
     checks: state.checks,
     gates: [],

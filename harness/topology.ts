@@ -104,7 +104,8 @@ export function parseClusterNodes(text: string): { nodes: TopoNode[]; openSlots:
   return { nodes, openSlots, myself };
 }
 
-function parseInfo(text: string): Record<string, string> {
+/** Parses an INFO reply into field -> value. */
+export function parseInfo(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split(/\r?\n/)) {
     const i = line.indexOf(":");

@@ -8,51 +8,12 @@ import { startLocalCluster, type LocalCluster } from "../providers/local.ts";
 import { runMigration } from "./driver.ts";
 import { finishPlan, preparePlan } from "./planner.ts";
 import { SLOT_COUNT, slotsOfPlan } from "./ranges.ts";
+import { keySlot, slotTag } from "../../workloads/slots.ts";
 import type { MigrationEvent, MigrationOutcome, MigrationPlan, PlanSpec } from "./types.ts";
 
-const TABLE = (() => {
-  const t = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i << 8;
-    for (let j = 0; j < 8; j++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
-    t[i] = c;
-  }
-  return t;
-})();
-
-function crc16(s: string): number {
-  let crc = 0;
-  for (const b of Buffer.from(s)) crc = ((crc << 8) & 0xffff) ^ TABLE[((crc >> 8) ^ b) & 0xff];
-  return crc;
-}
-
-/** The cluster slot of a key (hash tags honoured). */
-export function keySlot(key: string): number {
-  const open = key.indexOf("{");
-  if (open >= 0) {
-    const close = key.indexOf("}", open + 1);
-    if (close > open + 1) return crc16(key.slice(open + 1, close)) % SLOT_COUNT;
-  }
-  return crc16(key) % SLOT_COUNT;
-}
-
-let tags: string[] | undefined;
 /** A hash tag for every slot: `{tagForSlot(s)}:x` lands in slot s. */
-export function tagForSlot(slot: number): string {
-  if (!tags) {
-    tags = new Array(SLOT_COUNT);
-    let left = SLOT_COUNT;
-    for (let i = 0; left > 0; i++) {
-      const t = `t${i}`;
-      const s = crc16(t) % SLOT_COUNT;
-      if (tags[s] === undefined) {
-        tags[s] = t;
-        left--;
-      }
-    }
-  }
-  return tags[slot];
-}
+export const tagForSlot = slotTag;
+export { keySlot };
 
 /** slot → admin client of its owner, from one primary's view. */
 export async function slotOwnerClients(cluster: StartedCluster): Promise<{ owner: (slot: number) => Redis; ownerId: (slot: number) => string }> {
