@@ -7,8 +7,9 @@ import type { UnknownKey, Violation, ViolationOp } from "./types.ts";
 
 /** Timelines in reports stay readable; a violation that could not be shrunk is cut to this many ops. */
 const MAX_REPORT_OPS = 400;
-/** Time for the exact re-search that describes a violation. */
-const DESCRIBE_EXACT_MS = 1_000;
+/** A violation of at most this many ops is described from an exact re-search, given this long. */
+const DESCRIBE_EXACT_MAX_OPS = 64;
+const DESCRIBE_EXACT_MS = 100;
 
 export interface KeyJob {
   key: string;
@@ -72,15 +73,20 @@ function describeViolation(
   const shrunk = shrinkFailing(spec, job.ops, job.initial, { deadline: shrinkDeadline, signal: limits.signal, prefixHint: hint });
   const elapsedMs = Date.now() - started;
 
-  // Describe the sub-history from an exact search where it is quick (its deepest dead
-  // end is the natural one: the read that cannot be explained), else the fast one.
+  // Describe a small sub-history from an exact search where it is quick (its deepest
+  // dead end is the natural one: the read nothing explains); else from the fast one.
   let sub = shrunk.ops;
-  let outcome: KeyOutcome = runSearch(spec, sub, job.initial, Date.now() + DESCRIBE_EXACT_MS, limits.signal, true);
-  if (outcome.result !== "illegal" && sub !== job.ops) {
-    outcome = runSearch(spec, sub, job.initial, Math.max(Date.now(), shrinkDeadline) + 1000, limits.signal);
+  let outcome: KeyOutcome | undefined;
+  if (sub.length <= DESCRIBE_EXACT_MAX_OPS) {
+    const exact = runSearch(spec, sub, job.initial, Date.now() + DESCRIBE_EXACT_MS, limits.signal, true);
+    if (exact.result === "illegal") outcome = exact;
   }
-  if (outcome.result !== "illegal") {
-    // Only a search out of time gets here: fall back to what the full search found.
+  if (outcome === undefined && sub !== job.ops) {
+    const fast = runSearch(spec, sub, job.initial, Math.max(Date.now(), shrinkDeadline) + 1000, limits.signal);
+    if (fast.result === "illegal") outcome = fast;
+  }
+  if (outcome === undefined) {
+    // The whole key, or a re-search out of time: what the full search found.
     sub = job.ops;
     outcome = full;
   }
