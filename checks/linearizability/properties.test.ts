@@ -185,7 +185,7 @@ describe.each(["register", "kv-append", "counter"] as const)("%s: the search agr
         expect(result.summary).toMatch(/^linearizable/);
         expect(result.valid).toBe(true);
       }),
-      { numRuns: 60 },
+      { numRuns: 100 },
     );
   });
 });

@@ -20,7 +20,7 @@
 //   Zobrist hash; it stores the linearized ok ops compactly as (max rank, holes).
 // - The entry list is a doubly linked list in reused Int32Arrays: nothing in the
 //   hot loop allocates.
-import { UNOBSERVED, type CompiledModel } from "./models.ts";
+import { BLIND, LAZY, READ_ONLY, UNOBSERVED, type CompiledModel } from "./model-common.ts";
 
 export interface SearchInput {
   /** call times, ops already sorted by call (op id = index) */
@@ -377,13 +377,10 @@ function search(input: SearchInput): SearchOutcome {
   const infoJustInTime = model.infoJustInTime;
   const { stackNode, stackCursor, stackState, stackMax, stackHash, forced, holes, callNode } = scratch;
   const { absorbStack, absorbCount, absorbStart, bestNode, bestAbsorbCount, bestAbsorb } = scratch;
-  const lazy = model.lazy;
-  const blind = model.blind;
+  const flags = model.flags;
   const zob = zobrist(nOk);
   const cache = sharedCache;
   cache.reset();
-  const step = model.step;
-  const readOnly = model.readOnly;
 
   // The stack: frame k linearized main-list node stackNode[k] (>= 0) or info op
   // -(stackNode[k] + 1), and holds what to restore when undone. forced[k]: an op
@@ -430,8 +427,8 @@ function search(input: SearchInput): SearchOutcome {
       // The ok candidates are the call entries before the first return entry.
       for (let x = next[0]; isCall[x] === 1; x = next[x]) {
         const op = nodeOp[x];
-        if (readOnly[op] === 1) {
-          const a = step(state, op);
+        if ((flags[op] & READ_ONLY) !== 0) {
+          const a = model.step(state, op);
           if (a >= 0) {
             cand = x;
             after = a;
@@ -445,12 +442,12 @@ function search(input: SearchInput): SearchOutcome {
       if (infoK < 0) {
         if (isCall[node] === 1) {
           const op = nodeOp[node];
-          if (lazy[op] === 1) {
+          if ((flags[op] & LAZY) !== 0) {
             node = next[node]; // a lazy write waits for a write to absorb it, or its deadline
             continue;
           }
-          after = step(state, op);
-          if (after < 0 || (after === UNOBSERVED && hasUnobserved && stuckInUnobserved(node, nInfo, step))) {
+          after = model.step(state, op);
+          if (after < 0 || (after === UNOBSERVED && hasUnobserved && stuckInUnobserved(node, nInfo, model))) {
             node = next[node];
             continue;
           }
@@ -465,24 +462,24 @@ function search(input: SearchInput): SearchOutcome {
         while (infoK < nInfo && (infoLin[infoK] === 1 || classPos[infoK] !== linCount[infoCls[infoK]])) infoK++;
         if (infoK >= nInfo || infoCall[infoK] > nodeTime[blockNode]) {
           const op = nodeOp[blockNode];
-          if (lazy[op] === 1) {
+          if ((flags[op] & LAZY) !== 0) {
             // A lazy write at its deadline: it takes effect now, after everything else tried here.
             const c = callNode[rank[op]];
-            after = step(state, op);
-            if (after >= 0 && !(after === UNOBSERVED && hasUnobserved && stuckInUnobserved(c, nInfo, step))) {
+            after = model.step(state, op);
+            if (after >= 0 && !(after === UNOBSERVED && hasUnobserved && stuckInUnobserved(c, nInfo, model))) {
               cand = c;
               isForced = 1;
             } else deadEnd = true;
           } else deadEnd = true;
         } else {
-          after = step(state, infoOp[infoK]);
-          let useful = after >= 0 && !(after === UNOBSERVED && (unobservedDominated || (hasUnobserved && stuckInUnobserved(-1, nInfo, step))));
+          after = model.step(state, infoOp[infoK]);
+          let useful = after >= 0 && !(after === UNOBSERVED && (unobservedDominated || (hasUnobserved && stuckInUnobserved(-1, nInfo, model))));
           if (useful && infoJustInTime) {
             // only if it makes a pending read legal
             useful = false;
             for (let x = next[0]; isCall[x] === 1; x = next[x]) {
               const op = nodeOp[x];
-              if (readOnly[op] === 1 && step(after, op) >= 0 && step(state, op) < 0) {
+              if ((flags[op] & READ_ONLY) !== 0 && model.step(after, op) >= 0 && model.step(state, op) < 0) {
                 useful = true;
                 break;
               }
@@ -507,22 +504,25 @@ function search(input: SearchInput): SearchOutcome {
         newHash ^= zob[r];
         if (r > max) newMax = r;
         okAfter++;
-        if (blind[nodeOp[cand]] === 1) {
-          // A write: absorb every lazy write now in the window (placed right before it, to no effect).
-          for (let x = next[0]; x !== -1 && isCall[x] === 1; ) {
-            const nx = next[x];
-            if (x !== cand && lazy[nodeOp[x]] === 1) {
-              const rx = rank[nodeOp[x]];
-              liftNode(x, retNode[rx]);
-              absorbStack[absorbTop + absorbed++] = x;
-              newHash ^= zob[rx];
-              if (rx > newMax) newMax = rx;
-              okAfter++;
-            }
-            x = nx;
+      }
+      if ((flags[cand >= 0 ? nodeOp[cand] : infoOp[candInfo]] & BLIND) !== 0) {
+        // A write (ok or info): absorb every lazy write now in the window, placed right
+        // before it to no effect. (Lazy writes are no candidates: this is how they get
+        // placed before a write.)
+        for (let x = next[0]; x !== -1 && isCall[x] === 1; ) {
+          const nx = next[x];
+          if (x !== cand && (flags[nodeOp[x]] & LAZY) !== 0) {
+            const rx = rank[nodeOp[x]];
+            liftNode(x, retNode[rx]);
+            absorbStack[absorbTop + absorbed++] = x;
+            newHash ^= zob[rx];
+            if (rx > newMax) newMax = rx;
+            okAfter++;
           }
+          x = nx;
         }
-      } else {
+      }
+      if (cand < 0) {
         // insert candInfo into the sorted list of linearized info ops
         let k = infoCount++;
         while (k > 0 && curInfo[k - 1] > candInfo) {
@@ -545,10 +545,10 @@ function search(input: SearchInput): SearchOutcome {
         absorbStart[depth] = absorbTop;
         absorbCount[depth] = absorbed;
         absorbTop += absorbed;
+        okDepth = okAfter;
         if (cand >= 0) {
           stackNode[depth] = cand;
           liftNode(cand, retNode[rank[nodeOp[cand]]]);
-          okDepth = okAfter;
         } else {
           stackNode[depth] = -(candInfo + 1);
           stackCursor[depth] = blockNode;
@@ -599,11 +599,12 @@ function search(input: SearchInput): SearchOutcome {
       hash = stackHash[depth];
       wasForced = forced[depth];
       const f = stackNode[depth];
+      // relink in the reverse order of lifting: the op, then what it absorbed
+      if (f >= 0) unliftNode(f);
+      for (let j = absorbStart[depth] + absorbCount[depth] - 1; j >= absorbStart[depth]; j--) unliftNode(absorbStack[j]);
+      okDepth -= (f >= 0 ? 1 : 0) + absorbCount[depth];
+      absorbTop = absorbStart[depth];
       if (f >= 0) {
-        unliftNode(f);
-        for (let j = absorbStart[depth] + absorbCount[depth] - 1; j >= absorbStart[depth]; j--) unliftNode(absorbStack[j]);
-        okDepth -= 1 + absorbCount[depth];
-        absorbTop = absorbStart[depth];
         node = next[f];
         infoK = -1;
       } else {
@@ -669,7 +670,7 @@ const UNOBSERVED_LOOKAHEAD = 64;
  * run in UNOBSERVED comes before the call of any op (ok or info) that leaves it.
  * Looks a bounded distance ahead; "don't know" counts as no.
  */
-function stuckInUnobserved(skip: number, nInfo: number, step: CompiledModel["step"]): boolean {
+function stuckInUnobserved(skip: number, nInfo: number, model: CompiledModel): boolean {
   const { next, nodeOp, nodeTime, isCall, retNode, rank, infoCall, infoLin, infoOp } = scratch;
   const skipRet = skip >= 0 ? retNode[rank[nodeOp[skip]]] : -1;
   let k = 0;
@@ -678,9 +679,9 @@ function stuckInUnobserved(skip: number, nInfo: number, step: CompiledModel["ste
     if (x === skip || x === skipRet) continue;
     const t = nodeTime[x];
     for (; k < nInfo && infoCall[k] <= t; k++) {
-      if (infoLin[k] === 0 && step(UNOBSERVED, infoOp[k]) > UNOBSERVED) return false;
+      if (infoLin[k] === 0 && model.step(UNOBSERVED, infoOp[k]) > UNOBSERVED) return false;
     }
-    const s = step(UNOBSERVED, nodeOp[x]);
+    const s = model.step(UNOBSERVED, nodeOp[x]);
     if (isCall[x] === 1) {
       if (s > UNOBSERVED) return false;
     } else if (s < 0) return true;
