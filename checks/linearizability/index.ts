@@ -1,5 +1,13 @@
 // The "linearizable" checker: every key's history must be linearizable under the
 // workload's model (register, kv-append, counter by search; list-append Elle-style).
+//
+//   await linearizable.check({ history, model: "register", preload, params: { budgetMs: 60_000 } })
+//   await checkOperations("kv-append", historyToOperations(events), { keyBudgetMs: 5_000, workers: 0 })
+//
+// Result: { valid: true | false | "unknown", summary, keysChecked, keysUnknown, keysUnknownCount,
+// keysInvalid, violations, opsChecked, elapsedMs, workers } — see types.ts. A key that runs
+// out of budget is `unknown`, never valid. Params: budgetMs, keyBudgetMs, shrinkBudgetMs,
+// maxViolationReports, workers ("auto" | n), parallelMinOps.
 import { UsageError } from "../../harness/errors.ts";
 import type { Checker, CheckInput } from "../types.ts";
 import { checkOperations } from "./check.ts";
