@@ -6,12 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../harness/paths.ts";
+import { track, trackState } from "./cleanup.ts";
 
 const BIN = path.join(packageRoot, "bin", "slotproof.mjs");
 
 /** Each test gets its own live-run registry so tests running in parallel never sweep each other. */
 function isolatedEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, SLOTPROOF_STATE: mkdtempSync(path.join(os.tmpdir(), "slotproof-state-")) };
+  return { ...process.env, SLOTPROOF_STATE: trackState(mkdtempSync(path.join(os.tmpdir(), "slotproof-state-"))) };
 }
 
 function cli(args: string[], env = isolatedEnv()) {
@@ -31,7 +32,7 @@ function alive(pid: number): boolean {
 
 /** Starts `cluster up` in the background and resolves with its node pids once the seed is printed. */
 function clusterUp(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [BIN, "cluster", "up", "--primaries", "3", "--replicas", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = track(spawn(process.execPath, [BIN, "cluster", "up", "--primaries", "3", "--replicas", "0"], { env, stdio: ["ignore", "pipe", "pipe"] }));
   let out = "";
   const ready = new Promise<{ pids: number[]; seed: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`cluster up did not print its nodes in 60 s:\n${out}`)), 60_000);

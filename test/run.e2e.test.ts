@@ -7,6 +7,7 @@ import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../harness/paths.ts";
+import { track, trackState } from "./cleanup.ts";
 
 const BIN = path.join(packageRoot, "bin", "slotproof.mjs");
 
@@ -15,7 +16,7 @@ function tmp(prefix: string): string {
 }
 
 function env(): NodeJS.ProcessEnv {
-  return { ...process.env, CI: "true", SLOTPROOF_STATE: tmp("slotproof-state-") };
+  return { ...process.env, CI: "true", SLOTPROOF_STATE: trackState(tmp("slotproof-state-")) };
 }
 
 function scenarioFile(text: string): string {
@@ -96,7 +97,7 @@ describe("slotproof run", () => {
   it("on Ctrl-C mid-run writes a result with verdict error and leaves nothing behind", async () => {
     const e = env();
     const out = path.join(tmp("slotproof-out-"), "run");
-    const child = spawn(process.execPath, [BIN, "run", scenarioFile(SMALL.replace("duration: 2s", "duration: 30s")), "--out", out], { env: e, stdio: ["ignore", "pipe", "pipe"] });
+    const child = track(spawn(process.execPath, [BIN, "run", scenarioFile(SMALL.replace("duration: 2s", "duration: 30s")), "--out", out], { env: e, stdio: ["ignore", "pipe", "pipe"] }));
     let text = "";
     child.stdout.on("data", (d) => (text += d));
     child.stderr.on("data", (d) => (text += d));

@@ -78,7 +78,7 @@ export function parseScenario(text: string, options: ParseOptions = {}): Scenari
     if (!(e instanceof DepthError)) throw e;
     throw problemsError([{ path: e.path, message: `nests deeper than ${MAX_DEPTH} levels; no scenario field needs that` }], src);
   }
-  const parsed = schema.safeParse(cleaned);
+  const parsed = schema.safeParse(withoutNegativeZero(cleaned));
   if (!parsed.success) {
     throw problemsError(parsed.error.issues.flatMap((i) => issueToProblems(i, data, schema)), src);
   }
@@ -160,4 +160,14 @@ class DepthError extends Error {
   constructor(readonly path: PathSegment[]) {
     super("too deep");
   }
+}
+
+/** YAML's `-0` is a number JSON cannot keep apart from 0: read it as 0 so the record round-trips. */
+function withoutNegativeZero(value: unknown): unknown {
+  if (Object.is(value, -0)) return 0;
+  if (Array.isArray(value)) return value.map(withoutNegativeZero);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNegativeZero(v)]));
+  }
+  return value;
 }
