@@ -10,6 +10,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: "forks",
     maxWorkers: 2,
+    globalSetup: ["./test/global-setup.ts"],
     reporters: ["default", "./test/plain-summary-reporter.ts"],
   },
 });
