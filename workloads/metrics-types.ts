@@ -14,11 +14,9 @@ export interface LatencySummary {
   p50: number; p90: number; p99: number; p999: number; max: number; mean: number;
 }
 
-export interface MetricsWindow {
-  /** window start, ms since run start */
-  startMs: number;
-  durationMs: number;
-  /** ops completed in this window (ok + error) */
+/** What a window and the whole run both measure. */
+export interface Measurements {
+  /** ops completed (ok + error) */
   ops: number;
   /** latency from intended start (open loop) or send (closed loop), all ops */
   latency: LatencySummary;
@@ -29,33 +27,28 @@ export interface MetricsWindow {
   errors: Partial<Record<ErrorClass, number>>;
   /** redirects the client followed (counted even when the op then succeeded) */
   redirects: { MOVED: number; ASK: number; TRYAGAIN: number };
-  /** open loop: ops that started later than intended by more than the tolerance, or were dropped */
+  /** open loop: ops that started later than intended by more than the tolerance */
   late: number;
   dropped: number;
-  /** compressed base64 HdrHistogram of `latency` for this window (for the interval log) */
-  hdr?: string;
   /** open loop: actual send - intended start of ops that did not wait for the in-flight cap (the harness's own scheduling lag), microseconds */
   schedulingLag?: LatencySummary;
+}
+
+export interface MetricsWindow extends Measurements {
+  /** window start, ms since run start */
+  startMs: number;
+  durationMs: number;
+  /** compressed base64 HdrHistogram of `latency` for this window (for the interval log) */
+  hdr?: string;
   /** event-loop delay of the load threads in this window (worst thread), microseconds */
   eventLoopLag?: LatencySummary;
 }
 
-export interface WorkloadSummary {
+export interface WorkloadSummary extends Measurements {
   durationMs: number;
-  ops: number;
   opsPerSec: number;
-  latency: LatencySummary;
-  service: LatencySummary;
-  byClass: Partial<Record<OpClass, LatencySummary>>;
-  bySlotClass: Partial<Record<SlotClass, LatencySummary>>;
-  errors: Partial<Record<ErrorClass, number>>;
-  redirects: { MOVED: number; ASK: number; TRYAGAIN: number };
-  late: number;
-  dropped: number;
   /** harness event-loop lag (noise floor), microseconds */
   eventLoopLag: LatencySummary;
-  /** open loop: actual send - intended start over the run (ops not held by the in-flight cap), microseconds */
-  schedulingLag?: LatencySummary;
   /** server-side errorstats deltas, when collected */
   serverErrorstats?: Record<string, number>;
 }
