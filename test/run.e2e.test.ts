@@ -77,6 +77,17 @@ describe("slotproof run", () => {
     expect(r.stdout).toMatch(/report: .*report\.html/);
   });
 
+  it("a clean legacy migration under load raises no false alarm either (every check valid)", () => {
+    const out = path.join(tmp("slotproof-out-"), "run");
+    const r = runCli([scenarioFile(SMALL), "--out", out, "--set", "migration.strategy=legacy", "--set", "dataset.keys=300"]);
+    const result = JSON.parse(readFileSync(path.join(out, "result.json"), "utf8"));
+    expect(result.verdict, `${result.reason ?? ""}\n${r.stdout}\n${r.stderr}`).toBe("pass");
+    expect(r.code).toBe(0);
+    expect(result.migration).toMatchObject({ strategy: "legacy", outcome: "success" });
+    for (const c of Object.values(result.checks) as Array<{ valid: unknown }>) expect(c.valid).toBe(true);
+    expect(result.checks.completeness.counts.lost).toBe(0);
+  }, 240_000);
+
   it("exits 3 when a gate fails (and the checks pass)", () => {
     const out = path.join(tmp("slotproof-out-"), "run");
     const r = runCli([scenarioFile(SMALL), "--out", out, "--set", "gates=[\"migration_seconds < 0.001\"]"]);
