@@ -16,7 +16,7 @@ import { connectExternalCluster } from "./providers/external.ts";
 import type { StartedCluster } from "./providers/types.ts";
 import { copyInto, defaultRunDir, prepareRunDir, writeJson, writeNdjsonGz } from "./run-dir.ts";
 import type { Scenario } from "./scenario/index.ts";
-import { NEMESES, type ActiveFault } from "../faults/process.ts";
+import type { ActiveFault } from "../faults/process.ts";
 import type { FaultEvent, PhaseRecord, ProgressPoint, RunResult } from "../results/model.ts";
 import type { TopologySample } from "../checks/types.ts";
 import type { MigrationEvent, MigrationOutcome, MigrationPlan } from "./migration/types.ts";
@@ -157,4 +157,3 @@ export interface RunState {
 
 export const machine = () => ({ cpus: os.availableParallelism(), memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version });
 
-export { NEMESES };

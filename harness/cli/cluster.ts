@@ -1,6 +1,6 @@
 // `slotproof cluster up|check` and `slotproof clean`
 import type { Command } from "commander";
-import { EXIT } from "../errors.ts";
+import { EXIT, HarnessError, UsageError } from "../errors.ts";
 import { sweepDeadRuns } from "../live-runs.ts";
 import { startLocalCluster } from "../providers/local.ts";
 import { discover, health, observeCluster, type HealthReport } from "../topology.ts";
@@ -36,7 +36,7 @@ export function registerClusterCommands(program: Command): void {
       const config: Record<string, string> = {};
       for (const kv of opts.config ?? []) {
         const i = kv.indexOf("=");
-        if (i < 1) throw new (await import("../errors.ts")).UsageError(`--config: '${kv}' is not key=value`);
+        if (i < 1) throw new UsageError(`--config: '${kv}' is not key=value`);
         config[kv.slice(0, i)] = kv.slice(i + 1);
       }
       const t0 = Date.now();
@@ -78,7 +78,7 @@ export function registerClusterCommands(program: Command): void {
       try {
         addrs = await discover(seed);
       } catch (e) {
-        throw new (await import("../errors.ts")).HarnessError((e as Error).message);
+        throw new HarnessError((e as Error).message);
       }
       const obs = await observeCluster(addrs);
       const h = health(obs, opts.replicas);

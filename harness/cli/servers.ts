@@ -1,5 +1,8 @@
 // `slotproof servers install|list`
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { HarnessError } from "../errors.ts";
 import { KNOWN_SERVERS, cachedServer, installServer, serversOnPath, userServer } from "../servers/install.ts";
 import { printData, say, sayErr } from "./signals.ts";
 
@@ -62,12 +65,10 @@ export function registerSetupCommand(program: Command): void {
 export const CHROMIUM = "/usr/bin/chromium";
 
 async function ensureChromium(log: (l: string) => void): Promise<string> {
-  const { existsSync } = await import("node:fs");
   if (existsSync(CHROMIUM)) return `chromium ready at ${CHROMIUM}`;
   if (process.getuid?.() !== 0) {
-    throw new (await import("../errors.ts")).HarnessError(`chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or run setup as root`);
+    throw new HarnessError(`chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or run setup as root`);
   }
-  const { execFile } = await import("node:child_process");
   const run = (cmd: string, args: string[]) =>
     new Promise<void>((resolve, reject) =>
       execFile(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, maxBuffer: 64 << 20, timeout: 900_000 }, (e, _o, err) =>
