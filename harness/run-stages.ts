@@ -95,7 +95,9 @@ export async function runStages(ctx: StageContext): Promise<void> {
       if (phase.until === "migration-done") {
         if (!migrationDone) throw new HarnessError(`phases[${i}] (${phase.name}) waits for the migration, but none was started`);
         const bound = phase.timeoutMs ?? scenario.migration?.timeoutMs ?? 600_000;
-        const timedOut = await Promise.race([migrationDone.then(() => false), sleep(bound, signal).then(() => true)]);
+        // the bound's timer must go when the migration wins, or it keeps a caller's process alive
+        const boundDone = new AbortController();
+        const timedOut = await Promise.race([migrationDone.then(() => false), sleep(bound, AbortSignal.any([signal, boundDone.signal])).then(() => true)]).finally(() => boundDone.abort());
         if (timedOut) throw new HarnessError(`phase ${phase.name}: the migration did not finish within ${bound} ms`);
       } else {
         await sleep(phase.durationMs ?? 0, signal);

@@ -1,4 +1,5 @@
 // The programmatic API a team calls from its own test suite: `import { run } from "slotproof"`.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +24,28 @@ describe("import { run } from 'slotproof'", () => {
     expect(outcome.result.phases.map((p: { name: string }) => p.name)).toEqual(["baseline", "steady"]);
     expect(outcome.result.checks.linearizable.valid).toBe(true);
     expect(existsSync(path.join(out, "report.html"))).toBe(true);
+  });
+
+  it("lets the caller's process exit on its own once run() resolves (no timer left behind)", { timeout: 150_000 }, async () => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), "slotproof-api-")), "run");
+    // a migration phase bounded at 10 minutes: its timer must not outlive the run
+    const text = [
+      "cluster: { primaries: 3, replicas: 0 }",
+      "dataset: { keys: 100 }",
+      "workload: { rate: 100, workers: 1, history: { keys: 0 } }",
+      "phases: [ { name: baseline, duration: 1s }, { name: move, until: migration-done, timeout: 10m } ]",
+      'migration: { strategy: atomic, timeout: 10m, plan: { moves: [ { slots: "0-9", from: "primary:0", to: "primary:1" } ] } }',
+    ].join("\n");
+    const script = `import { run } from "slotproof"; const o = await run({ text: ${JSON.stringify(text)} }, { outDir: ${JSON.stringify(out)} }); console.log("verdict", o.result.verdict, performance.now(), o.result.reason ?? "");`;
+    const t0 = performance.now();
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: path.resolve(import.meta.dirname, ".."), encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+    const wallMs = performance.now() - t0;
+    expect(child.stdout, child.stderr).toMatch(/verdict pass/);
+    const resolvedAtMs = Number(/verdict pass ([\d.]+)/.exec(child.stdout)![1]);
+    expect(child.signal, "the process did not exit by itself").toBeNull();
+    expect(child.status).toBe(0);
+    // from run() resolving to the process ending: teardown only, not a 10-minute timer
+    expect(wallMs - resolvedAtMs).toBeLessThan(10_000);
   });
 
   it("throws a UsageError for an invalid scenario instead of running it", async () => {

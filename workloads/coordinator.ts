@@ -97,7 +97,9 @@ export async function startLoad(options: WorkloadOptions, hooks: StartHooks = {}
       historyProcesses: Array.from({ length: procs }, (_, p) => p).filter((p) => p % w.workers === i),
       casMode: facts.casMode,
     };
-    const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: config });
+    // execArgv: [] — the bootstrap registers tsx itself, and the caller's flags (say
+    // `node --input-type=module -e`) are not valid for a worker
+    const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: config, execArgv: [] });
     workers.push(worker);
     history.push([]);
     readies.push(
