@@ -63,8 +63,12 @@ export class SlotMoveError extends Error {
 }
 
 export interface SlotMoveHooks {
+  /** keys to ask GETKEYSINSLOT for next (default: the pipeline parameter) */
+  batchSize?(): number;
   /** called with each batch before MIGRATE; may wait (pacing) */
   beforeBatch?(keys: Buffer[], slot: number, source: Redis): Promise<void>;
+  /** called after each MIGRATE with how long it took: the time it blocked the source */
+  afterBatch?(keys: number, ms: number): void;
   signal?: AbortSignal;
   /** skip the IMPORTING/MIGRATING step (the slot is already open, as in fixCluster) */
   alreadyOpen?: boolean;
@@ -86,7 +90,8 @@ export async function migrateKeys(access: NodeAccess, slot: number, source: Node
   let moved = 0;
   for (;;) {
     hooks.signal?.throwIfAborted();
-    const keys = (await step("CLUSTER GETKEYSINSLOT", slot, source, () => src.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, p.pipeline))) as Buffer[];
+    const count = hooks.batchSize?.() ?? p.pipeline;
+    const keys = (await step("CLUSTER GETKEYSINSLOT", slot, source, () => src.callBuffer("CLUSTER", "GETKEYSINSLOT", slot, count))) as Buffer[];
     if (keys.length === 0) return moved;
     await hooks.beforeBatch?.(keys, slot, src);
     const args = (replace: boolean) => [target.host, target.port, "", 0, p.timeout, ...(replace ? ["REPLACE"] : []), "KEYS", ...keys];
@@ -97,6 +102,7 @@ export async function migrateKeys(access: NodeAccess, slot: number, source: Node
       for (const [err] of res) if (err) throw err;
       return res[1]?.[1];
     };
+    const started = performance.now();
     try {
       await migrate(p.replace);
     } catch (e) {
@@ -112,6 +118,7 @@ export async function migrateKeys(access: NodeAccess, slot: number, source: Node
         throw new SlotMoveError(`MIGRATE from ${source.name} to ${target.name} failed for slot ${slot}: ${diffs.length} key(s) exist on both nodes with different values (${diffs.slice(0, 5).join(", ")}); set migration.params.replace: true to overwrite`, slot, source.name);
       await step("MIGRATE REPLACE", slot, source, () => migrate(true));
     }
+    hooks.afterBatch?.(keys.length, performance.now() - started);
     moved += keys.length;
   }
 }

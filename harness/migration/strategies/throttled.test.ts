@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../errors.ts";
 import type { LocalCluster } from "../../providers/local.ts";
 import { runMigration } from "../driver.ts";
-import { AimdController, RateLimiter } from "../pacing.ts";
+import { AimdController, BatchSizer, RateLimiter } from "../pacing.ts";
 import { planMigration, readTopology } from "../planner.ts";
 import { migratePhase, preloadKeys, startTestCluster, tagForSlot, testDataset, verifyPlacement } from "../testkit.ts";
 import type { MigrationEvent, MigrationOutcome } from "../types.ts";
@@ -111,14 +111,48 @@ describe("throttled strategy (valkey 9.1)", () => {
       let calls = 0;
       // p99 of 40 ms for the first three decisions, then 1 ms
       const p99 = () => (++calls <= 3 ? 40_000 : 1_000);
-      const r = await move(1300, "throttled", { adaptive: { p99BudgetMs: 10, intervalMs: 200, startKeysPerSec: 800, increaseKeysPerSec: 100 } }, p99);
+      const r = await move(1300, "throttled", { adaptive: { p99BudgetMs: 10, intervalMs: 400, startKeysPerSec: 800, increaseKeysPerSec: 100 } }, p99);
       const decisions = r.events.filter((e) => e.kind === "controller");
-      console.log(decisions.map((d) => `${d.decision}@${d.rateKeysPerSec}`).join(" "));
+      console.log(decisions.map((d) => `${d.decision}@${d.rateKeysPerSec} (achieved ${d.achievedKeysPerSec})`).join(" "));
       expect(decisions[0]).toMatchObject({ decision: "start", rateKeysPerSec: 800, budgetUs: 10_000 });
       expect(decisions.slice(1, 4).map((d) => d.decision)).toEqual(["decrease", "decrease", "decrease"]);
-      expect(decisions[3]).toMatchObject({ rateKeysPerSec: 100, p99Us: 40_000 });
-      expect(decisions[4]).toMatchObject({ decision: "increase", rateKeysPerSec: 200, p99Us: 1000 });
+      // each decrease at least halves the limit (from the achieved rate when that was lower)
+      for (let i = 1; i <= 3; i++) expect(Number(decisions[i].rateKeysPerSec)).toBeLessThanOrEqual(Number(decisions[i - 1].rateKeysPerSec) / 2 + 0.1);
+      expect(decisions[3]).toMatchObject({ p99Us: 40_000 });
+      // then within budget: the limit grows again by the configured step
+      expect(decisions[4]).toMatchObject({ decision: "increase", p99Us: 1000 });
+      expect(Number(decisions[4].rateKeysPerSec)).toBeCloseTo(Number(decisions[3].rateKeysPerSec) + 100, 0);
       expect(decisions.every((d, i) => i === 0 || d.atMs >= decisions[i - 1].atMs)).toBe(true);
     });
+  });
+});
+
+describe("adaptive pacing, unit", () => {
+  const base = { budgetUs: 10_000, startRate: 1000, minRate: 5, maxRate: 5000, decreaseFactor: 0.5 };
+
+  it("halves from the rate achieved when the limit was out of reach", () => {
+    const c = new AimdController(base);
+    // the limit says 1000 keys/s but big keys moved only 80: halving 1000 would change nothing
+    expect(c.decide(50_000, 80)).toMatchObject({ decision: "decrease", rateKeysPerSec: 40, achievedKeysPerSec: 80 });
+  });
+
+  it("does not raise a limit the migration is not reaching, and grows by 10% of the rate by default", () => {
+    const c = new AimdController({ ...base, startRate: 100 });
+    expect(c.decide(1_000, 30)).toMatchObject({ decision: "hold", rateKeysPerSec: 100 });
+    expect(c.decide(1_000, 95)).toMatchObject({ decision: "increase", rateKeysPerSec: 110 });
+    expect(c.decide(1_000, undefined)).toMatchObject({ decision: "increase", rateKeysPerSec: 121 });
+  });
+
+  it("sizes batches to the block budget from the measured time per key", () => {
+    const s = new BatchSizer(10, 10);
+    expect(s.size).toBe(1); // nothing measured yet: one key first
+    s.record(1, 4); // 4 ms a key
+    expect(s.size).toBe(2);
+    s.record(2, 1); // 0.5 ms a key: grows, but slowly
+    expect(s.size).toBeGreaterThan(2);
+    for (let i = 0; i < 20; i++) s.record(10, 1);
+    expect(s.size).toBe(10); // never beyond the pipeline
+    s.record(1, 40); // one big key: shrinks at once
+    expect(s.size).toBe(1);
   });
 });
