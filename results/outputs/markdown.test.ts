@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { makePacingFixture } from "../fixtures/pacing-fixture.ts";
 import { makeErrorFixture, makeHostileFixture, makeRunFixture } from "../fixtures/run-fixture.ts";
 import { renderMarkdown } from "./markdown.ts";
 
@@ -43,5 +44,21 @@ describe("summary.md", () => {
     }
     const row = md.split("\n").find((l) => l.includes("| check | linearizable"))!;
     expect(cells(row)[2]).toContain("&lt;script&gt;window.\\_\\_pwned=1&lt;/script&gt;");
+  });
+
+  it("has one pacing line for an adaptive run: decisions, decreases, final limit, budget", () => {
+    const r = makePacingFixture();
+    const events = r.migrationEvents.filter((e) => e.kind === "controller");
+    const count = (d: string) => events.filter((e) => e.decision === d).length;
+    const last = events[events.length - 1].rateKeysPerSec as number;
+    const rows = renderMarkdown(r).split("\n").filter((l) => l.startsWith("| Adaptive pacing |"));
+    expect(rows).toHaveLength(1);
+    expect(cells(rows[0])[1]).toBe(
+      `${events.length - 1} decisions (${count("decrease")} decreases, ${count("increase")} increases, ${count("hold")} holds); limit 200 → ${last} keys/s; p99 budget 5 ms`);
+    expect(count("decrease")).toBeGreaterThan(1);
+  });
+
+  it("has no pacing line without controller events", () => {
+    for (const r of [makeRunFixture(), makeErrorFixture()]) expect(renderMarkdown(r)).not.toMatch(/pacing/i);
   });
 });

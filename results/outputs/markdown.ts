@@ -4,6 +4,7 @@ import { fmt, keyFigures } from "../derive.ts";
 import { describeCheck } from "../figures.ts";
 import type { RunResult, Verdict } from "../model.ts";
 import { writeFileAtomic } from "./atomic.ts";
+import { keysRateText, latencyText, pacingColumns, pacingSummary } from "./report-model.ts";
 import { escapeMarkdown as md } from "./text.ts";
 
 export const SUMMARY_FILE = "summary.md";
@@ -37,6 +38,12 @@ export function renderMarkdown(r: RunResult): string {
     rows.push(["Errors", `${fmt.int(f.errorsTotal)}${errs ? ` (${errs})` : ""}`]);
   }
   rows.push(["Migration", m.outcome === "not-run" ? `${m.strategy}: not run` : `${m.strategy} ${m.outcome}: ${fmt.int(m.slotsMoved)} of ${fmt.int(m.slotsPlanned)} slots, ${fmt.int(m.keysMoved)} keys in ${fmt.ms(f.migrationMs)}${f.keysPerSec !== undefined ? ` (${fmt.int(f.keysPerSec)} keys/s)` : ""}`]);
+  const pacing = pacingColumns(r.migrationEvents);
+  if (pacing) {
+    const p = pacingSummary(pacing);
+    const n = (k: number, word: string) => `${fmt.int(k)} ${word}${k === 1 ? "" : "s"}`;
+    rows.push(["Adaptive pacing", `${n(p.decisions, "decision")} (${n(p.decreases, "decrease")}, ${n(p.increases, "increase")}, ${n(p.holds, "hold")}); limit ${keysRateText(p.startKeysPerSec)} → ${keysRateText(p.finalKeysPerSec)} keys/s${p.budgetUs !== null ? `; p99 budget ${latencyText(p.budgetUs)}` : ""}`]);
+  }
   if (r.faults.length > 0) rows.push(["Faults", r.faults.map((x) => `${x.kind}${x.target ? ` ${x.target}` : ""} at ${fmt.ms(x.startMs)}${x.endMs !== undefined ? ` for ${fmt.ms(x.endMs - x.startMs)}` : ""}`).join("; ")]);
   const e = r.environment;
   rows.push(["Environment", `${e.server} ${e.serverVersion}, ${e.primaries} primaries × ${e.replicasPerPrimary} replica(s), ${e.provider}; ${e.cpus} CPUs, ${e.memoryGiB} GiB${f.noiseP99Us !== undefined ? `; noise floor p99 ${fmt.us(f.noiseP99Us)}` : ""}`]);

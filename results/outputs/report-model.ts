@@ -16,6 +16,8 @@ export const MAX_VIOLATIONS_SHOWN = 20;
 export const MAX_OPS_PER_VIOLATION = 400;
 export const MAX_EXAMPLES_SHOWN = 200;
 export const MAX_EVENTS_LISTED = 500;
+/** controller decisions come every interval; they have their own cap so they never crowd out the moves */
+export const MAX_CONTROLLER_EVENTS_LISTED = 200;
 export const MAX_FIGURES_CHARS = 20_000;
 
 type Num = number | null;
@@ -40,6 +42,26 @@ export interface ReportCheck {
   spikes?: ReportSpike[];
   /** the remaining figures as pretty JSON (truncated) */
   otherJson?: string;
+}
+
+/**
+ * The adaptive throttling controller's decisions (migration events of kind "controller"), one
+ * array entry per decision, in time order. Absent from the model when there were none.
+ */
+export interface PacingColumns {
+  /** decision times, seconds since run start */
+  t: number[];
+  decision: string[];
+  /** keys/s limit in force from this decision on */
+  rateKeysPerSec: number[];
+  /** keys/s really moved since the previous decision (none at the start) */
+  achievedKeysPerSec: Num[];
+  /** the clients' live p99 the controller saw, µs (none when no window had closed yet) */
+  p99Us: Num[];
+  /** keys per MIGRATE the batch sizer chose */
+  batchKeys: Num[];
+  /** the p99 budget, µs (one per run: the adaptive parameters do not change mid-run); null if no decision named it */
+  budgetUs: number | null;
 }
 
 export interface ReportSpike { startMs: number; endMs: number; peakP99Us?: number; baselineP99Us?: number; ratio?: number; note?: string; during: string[] }
@@ -72,6 +94,8 @@ export interface ReportData {
     late: number[];
     dropped: number[];
   };
+  /** adaptive throttling: absent unless the strategy reported controller decisions */
+  pacing?: PacingColumns;
   progress: { t: number[]; slotsPct: number[]; keysPct: number[]; slotsMoved: number[]; keysMoved: number[]; slotsPlanned: number; keysPlanned: number };
   bands: { phases: PhaseRecord[]; migration?: { startMs: number; endMs: number; label: string }; faults: Array<Omit<FaultEvent, "detail"> & { label: string; detailText?: string }> };
   /** job states; `side` is Valkey atomic migration's export (source) or import (target) view */
@@ -182,8 +206,94 @@ function jobLabel(e: Record<string, unknown>): string {
 }
 
 function eventText(e: Record<string, unknown>): string {
+  if (e.kind === "controller") return controllerText(e);
   const { kind: _k, atMs: _a, ...rest } = e;
-  return Object.entries(rest).map(([k, v]) => `${k}=${compact(v)}`).join(" ");
+  return kvText(rest);
+}
+
+const kvText = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${k}=${compact(v)}`).join(" ");
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+/** 3 significant digits, no trailing zeros: 52.1, 30, 1.25 */
+const sig3 = (v: number) => String(+v.toPrecision(3));
+
+/** µs as "850 µs", "52.1 ms", "1.25 s" */
+export function latencyText(us: number): string {
+  if (us >= 1e6) return `${sig3(us / 1e6)} s`;
+  if (us >= 1000) return `${sig3(us / 1000)} ms`;
+  return `${Math.round(us)} µs`;
+}
+
+/** keys/s as "0.5", "40", "1,200" */
+export function keysRateText(v: number): string {
+  return v >= 100 ? fmtInt(v) : sig3(v);
+}
+
+const CONTROLLER_FIELDS = new Set(["kind", "atMs", "decision", "rateKeysPerSec", "budgetUs", "p99Us", "achievedKeysPerSec", "batchKeys"]);
+
+/** `decrease → 40 keys/s (p99 52.1 ms > budget 30 ms, achieved 80 keys/s, batch 1)` */
+export function controllerText(e: Record<string, unknown>): string {
+  const decision = typeof e.decision === "string" ? e.decision : compact(e.decision ?? "?");
+  const rate = num(e.rateKeysPerSec);
+  const budget = num(e.budgetUs);
+  const p99 = num(e.p99Us);
+  const achieved = num(e.achievedKeysPerSec);
+  const batch = num(e.batchKeys);
+  const moved = decision === "increase" || decision === "decrease";
+  const head = `${decision} ${moved ? "→" : "at"} ${rate === undefined ? "? keys/s" : `${keysRateText(rate)} keys/s`}`;
+  const parts: string[] = [];
+  if (p99 !== undefined) parts.push(`p99 ${latencyText(p99)}${budget !== undefined ? ` ${p99 > budget ? ">" : "≤"} budget ${latencyText(budget)}` : ""}`);
+  else if (budget !== undefined) parts.push(decision === "start" ? `budget ${latencyText(budget)}` : `no live p99, budget ${latencyText(budget)}`);
+  if (achieved !== undefined) parts.push(`achieved ${keysRateText(achieved)} keys/s`);
+  if (batch !== undefined) parts.push(`batch ${fmtInt(batch)}`);
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) if (!CONTROLLER_FIELDS.has(k)) rest[k] = v;
+  const extra = kvText(rest);
+  return `${head}${parts.length > 0 ? ` (${parts.join(", ")})` : ""}${extra ? ` ${extra}` : ""}`;
+}
+
+/** The controller's decisions as columns; undefined when the run has none. */
+export function pacingColumns(events: ReadonlyArray<Record<string, unknown>>): PacingColumns | undefined {
+  const decisions = events
+    .filter((e) => e.kind === "controller" && num(e.atMs) !== undefined && num(e.rateKeysPerSec) !== undefined)
+    .sort((a, b) => (a.atMs as number) - (b.atMs as number));
+  if (decisions.length === 0) return undefined;
+  const orNull = (v: unknown) => num(v) ?? null;
+  let budgetUs: number | null = null;
+  for (const e of decisions) budgetUs = num(e.budgetUs) ?? budgetUs;
+  return {
+    t: decisions.map((e) => (e.atMs as number) / 1000),
+    decision: decisions.map((e) => (typeof e.decision === "string" ? e.decision : compact(e.decision ?? "?"))),
+    rateKeysPerSec: decisions.map((e) => e.rateKeysPerSec as number),
+    achievedKeysPerSec: decisions.map((e) => orNull(e.achievedKeysPerSec)),
+    p99Us: decisions.map((e) => { const v = num(e.p99Us); return v === undefined ? null : Math.round(v); }),
+    batchKeys: decisions.map((e) => orNull(e.batchKeys)),
+    budgetUs,
+  };
+}
+
+export interface PacingSummary {
+  /** decisions after the start (increase, decrease, hold) */
+  decisions: number;
+  decreases: number;
+  increases: number;
+  holds: number;
+  startKeysPerSec: number;
+  finalKeysPerSec: number;
+  budgetUs: number | null;
+}
+
+export function pacingSummary(p: PacingColumns): PacingSummary {
+  const count = (d: string) => p.decision.filter((x) => x === d).length;
+  return {
+    decisions: p.decision.length - count("start"),
+    decreases: count("decrease"),
+    increases: count("increase"),
+    holds: count("hold"),
+    startKeysPerSec: p.rateKeysPerSec[0],
+    finalKeysPerSec: p.rateKeysPerSec[p.rateKeysPerSec.length - 1],
+    budgetUs: p.budgetUs,
+  };
 }
 
 export function buildReportModel(r: RunResult, now = new Date()): ReportData {
@@ -218,14 +328,21 @@ export function buildReportModel(r: RunResult, now = new Date()): ReportData {
   const counts: Record<string, number> = {};
   const list: ReportData["events"]["list"] = [];
   let omitted = 0;
+  let listed = 0;
+  let controllerListed = 0;
   const jobs: ReportData["jobs"] = [];
   for (const e of r.migrationEvents) {
     counts[e.kind] = (counts[e.kind] ?? 0) + 1;
     if (e.kind === "job-state") jobs.push({ atMs: e.atMs, jobId: jobLabel(e), side: typeof e.side === "string" ? e.side : undefined, state: compact(e.state ?? "?") });
     if (e.kind === "slot-done" || e.kind === "progress") continue;
-    if (list.length < MAX_EVENTS_LISTED) list.push({ atMs: e.atMs, kind: e.kind, text: eventText(e) });
-    else omitted++;
+    const isController = e.kind === "controller";
+    if (isController ? controllerListed < MAX_CONTROLLER_EVENTS_LISTED : listed < MAX_EVENTS_LISTED) {
+      list.push({ atMs: e.atMs, kind: e.kind, text: eventText(e) });
+      if (isController) controllerListed++;
+      else listed++;
+    } else omitted++;
   }
+  const pacing = pacingColumns(r.migrationEvents);
 
   const doc = r.scenario.document as Record<string, unknown> | null;
   const migDoc = doc && typeof doc === "object" && doc.migration && typeof doc.migration === "object" ? (doc.migration as Record<string, unknown>) : undefined;
@@ -276,6 +393,7 @@ export function buildReportModel(r: RunResult, now = new Date()): ReportData {
       late: ws.map((w) => r1(w.late / secs(w))),
       dropped: ws.map((w) => r1(w.dropped / secs(w))),
     },
+    ...(pacing ? { pacing } : {}),
     progress,
     bands: {
       phases: r.phases,

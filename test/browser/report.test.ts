@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareRuns } from "../../results/compare.ts";
+import { makePacingFixture } from "../../results/fixtures/pacing-fixture.ts";
 import { HOSTILE, makeErrorFixture, makeHostileFixture, makeLargeFixture, makeRunFixture } from "../../results/fixtures/run-fixture.ts";
 import type { RunResult } from "../../results/model.ts";
 import { writeAllOutputs } from "../../results/outputs/index.ts";
@@ -101,6 +102,7 @@ describe.skipIf(skip)(title, () => {
       expect(await page.locator(".lin-svg rect").count()).toBeGreaterThan(9);
       expect(await page.locator("#verdict .verdict-word").textContent()).toBe("FAIL");
       expect(await page.locator("#verdict .vrow").count()).toBe(4 + 5);
+      expect(await page.locator("#pacing").count()).toBe(0); // no controller events: no pacing chart
       await page.screenshot({ path: join(OUT, "normal.png"), fullPage: true });
       await page.locator(".violation").first().screenshot({ path: join(OUT, "normal-violation.png") });
       expect(problems).toEqual([]);
@@ -138,6 +140,73 @@ describe.skipIf(skip)(title, () => {
       expect(await page.locator("#timeline .u-legend").nth(1).textContent()).toContain("migrating slots p99");
       await page.click("#log-scale");
       (await canvasInk(page)).forEach((c, i) => expect(c.any, `chart ${i} blank after toggles`).toBeGreaterThan(1000));
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("draws the adaptive controller's pacing chart, lined up with the other timeline charts", async () => {
+    const r = makePacingFixture();
+    const decisions = r.migrationEvents.filter((e) => e.kind === "controller");
+    const dir = await writeRun("pacing", r);
+    const { page, problems } = await open(join(dir, "report.html"));
+    try {
+      // lanes, throughput, latency, errors, progress, pacing, latency distribution (each canvas is
+      // read back once: Chromium warns on repeated readbacks)
+      expect(await page.locator(".uplot canvas").count()).toBe(7);
+      expect(await page.locator("#pacing canvas").count()).toBe(1);
+      const pacing = await page.locator("#pacing").evaluate((el) => {
+        const c = (el as { querySelector(s: string): unknown }).querySelector("canvas") as Canvas;
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let purple = 0, blue = 0, red = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 3] < 200) continue;
+          const [R, G, B] = [d[i], d[i + 1], d[i + 2]];
+          if (R > 180 && G < 150 && B > 130) purple++; // live p99 (#CC79A7)
+          if (R < 40 && G > 90 && G < 140 && B > 150) blue++; // keys/s limit (#0072B2)
+          if (R > 170 && G < 70 && B < 70) red++; // budget line and decrease markers (#c62828)
+        }
+        return { purple, blue, red };
+      });
+      expect(pacing.purple, "live p99 not drawn").toBeGreaterThan(100);
+      expect(pacing.blue, "limit not drawn").toBeGreaterThan(100);
+      expect(pacing.red, "budget line / decrease markers not drawn").toBeGreaterThan(100);
+      expect(await page.locator("#pacing .u-legend").textContent()).toMatch(/achieved.*keys\/s limit.*live p99/);
+
+      type Charts = { slotproofReport: { charts: Array<{ bbox: { left: number; width: number }; scales: { x: { min: number; max: number } } }> } };
+      // one x range, and plot areas at the same place: the right-hand ms axis does not shift the pacing chart
+      const boxes = await page.evaluate(() => (window as unknown as Charts).slotproofReport.charts.map((c) => [c.bbox.left, c.bbox.width, c.scales.x.min, c.scales.x.max].join()));
+      expect(boxes).toHaveLength(6);
+      expect(new Set(boxes).size).toBe(1);
+
+      // hovering a decrease shows it in the legend
+      const first = decisions.find((e) => e.decision === "decrease")!;
+      await page.locator("#pacing").scrollIntoViewIfNeeded();
+      const at = await page.evaluate((t) => {
+        type U = { over: { getBoundingClientRect(): { left: number; top: number; height: number } }; valToPos(v: number, k: string): number };
+        const charts = (window as unknown as { slotproofReport: { charts: U[] } }).slotproofReport.charts;
+        const u = charts[charts.length - 1];
+        const box = u.over.getBoundingClientRect();
+        return { x: box.left + u.valToPos(t, "x"), y: box.top + box.height / 2 };
+      }, first.atMs / 1000);
+      await page.mouse.move(at.x, at.y);
+      await page.waitForTimeout(50);
+      expect(await page.locator("#pacing .u-legend").textContent()).toContain(`${first.rateKeysPerSec} keys/s (decrease, batch ${first.batchKeys})`);
+
+      // the event log reads as sentences
+      const log = await page.locator("#migration table.data").last().textContent();
+      expect(log).toContain("decrease → ");
+      expect(log).not.toContain("rateKeysPerSec=");
+
+      await page.locator("#pacing").screenshot({ path: join(OUT, "pacing-chart.png") });
+      // the log-scale toggle rebuilds it (the ms axis follows the toggle)
+      await page.click("#log-scale");
+      expect(await page.locator("#pacing canvas").count()).toBe(1);
+      await page.click('button[data-split="rw"]');
+      (await canvasInk(page)).forEach((c, i) => expect(c.any, `chart ${i} blank after toggles`).toBeGreaterThan(1000));
+      await page.locator("#pacing").screenshot({ path: join(OUT, "pacing-chart-linear.png") });
+      await page.screenshot({ path: join(OUT, "pacing.png"), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
       await page.close();
@@ -200,6 +269,7 @@ describe.skipIf(skip)(title, () => {
       try {
         expect(await page.locator("#verdict .verdict-word").textContent()).toBe(r.verdict.toUpperCase());
         if (name === "error") expect(await page.locator("#timeline").textContent()).toContain("No measurement windows");
+        expect(await page.locator("#pacing").count()).toBe(0);
         await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
         expect(problems).toEqual([]);
       } finally {

@@ -10,6 +10,10 @@
   var timelineCharts = [];
   var hdrChart = null;
 
+  // the pacing chart has a second y axis on the right: then every timeline chart keeps that
+  // much room on the right, so their plot areas line up (null: uPlot's own padding)
+  var RIGHT_GUTTER = D.pacing && D.pacing.t.length ? SP.Y_AXIS_SIZE : null;
+
   var BAND = { migration: "rgba(0, 114, 178, 0.075)", fault: "rgba(213, 94, 0, 0.13)" };
 
   function section(id, title, intro) {
@@ -166,7 +170,7 @@
     var opts = group.options({
       width: width, height: rows.length * ROW + 10,
       legend: { show: false },
-      padding: [6, 12, 2, 0],
+      padding: [6, RIGHT_GUTTER != null ? RIGHT_GUTTER : 12, 2, 0],
       scales: { x: { time: false }, y: { auto: false, range: [0, 1] } },
       axes: [{ show: false }, SP.axis({ size: SP.Y_AXIS_SIZE, values: function () { return []; }, grid: { show: false }, ticks: { show: false } })],
       series: [{ label: "time", value: function (u, v) { return fmt.clock(v); } }, { label: "", stroke: "transparent", points: { show: false } }],
@@ -264,6 +268,7 @@
     });
     var opts = group.options({
       width: width, height: 190,
+      padding: [null, RIGHT_GUTTER, null, null],
       scales: { x: { time: false }, y: { range: function (u, mn, mx) { return [0, Math.max(1, mx * 1.08)]; } } },
       axes: [timeAxis(), SP.axis({ size: SP.Y_AXIS_SIZE, values: function (u, sp) { return sp.map(function (v) { return fmt.rate(v); }); } })],
       series: series,
@@ -294,6 +299,7 @@
     var noise = D.noise && D.noise.p99 > 0 ? D.noise.p99 / 1000 : null;
     var opts = group.options({
       width: width, height: 240,
+      padding: [null, RIGHT_GUTTER, null, null],
       scales: { x: { time: false }, y: state.log ? { distr: 3, log: 10 } : { range: function (u, mn, mx) { return [0, Math.max(0.001, mx * 1.05)]; } } },
       axes: [timeAxis(), SP.axis({ size: SP.Y_AXIS_SIZE, values: msAxisValues })],
       series: series,
@@ -336,6 +342,7 @@
     data.push(D.timeline.dropped);
     var opts = group.options({
       width: width, height: 200,
+      padding: [null, RIGHT_GUTTER, null, null],
       scales: { x: { time: false }, y: state.log
         ? { distr: 4, asinh: 1, range: function (u, mn, mx) { return [0, Math.max(10, mx * 2)]; } }
         : { range: function (u, mn, mx) { return [0, Math.max(1, mx * 1.08)]; } } },
@@ -355,6 +362,7 @@
     var stepped = uPlot.paths && uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
     var opts = group.options({
       width: width, height: 170,
+      padding: [null, RIGHT_GUTTER, null, null],
       scales: { x: { time: false }, y: { auto: false, range: [0, 100] } },
       axes: [timeAxis(), SP.axis({ size: SP.Y_AXIS_SIZE, values: function (u, sp) { return sp.map(function (v) { return v + "%"; }); }, splits: function () { return [0, 25, 50, 75, 100]; } })],
       series: [baseSeries(),
@@ -378,6 +386,85 @@
       },
     });
     return { opts: opts, data: [P.t, P.slotsPct, P.keysPct] };
+  }
+
+  /**
+   * The adaptive controller (throttled strategy): the keys/s limit it set at each decision (a step
+   * that holds until the next one), the keys/s really moved in each interval, and the live p99 it
+   * decided on, against its budget on the right-hand ms axis. ▼ marks a decrease.
+   */
+  function pacingChart(width) {
+    var P = D.pacing, n = P.t.length, budgetMs = P.budgetUs != null && P.budgetUs > 0 ? P.budgetUs / 1000 : null;
+    var x = P.t.slice(), limit = P.rateKeysPerSec.slice(), achieved = P.achievedKeysPerSec.slice();
+    var p99 = P.p99Us.map(function (v) { return v == null || (state.log && v <= 0) ? null : v / 1000; });
+    // the last limit holds until the migration ends
+    var endS = D.bands.migration ? D.bands.migration.endMs / 1000 : null;
+    if (endS != null && endS > x[n - 1]) { x.push(endS); limit.push(limit[n - 1]); achieved.push(null); p99.push(null); }
+    var stepAfter = uPlot.paths && uPlot.paths.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
+    // achieved keys/s is measured over the interval that ends at its decision
+    var stepBefore = uPlot.paths && uPlot.paths.stepped ? uPlot.paths.stepped({ align: -1 }) : undefined;
+    var keysV = function (u, v) { return v == null ? "–" : fmt.rate(v) + " keys/s"; };
+    var maxKeys = 1;
+    limit.concat(achieved).forEach(function (v) { if (v != null && v > maxKeys) maxKeys = v; });
+    var opts = group.options({
+      width: width, height: 220,
+      padding: [null, 0, null, null],
+      scales: {
+        x: { time: false },
+        // log mode: asinh (like the errors chart), so a limit of 10 keys/s still shows beside a start at 2,000
+        y: state.log ? { distr: 4, asinh: 1, range: function () { return [0, maxKeys * 2]; } } : { range: function () { return [0, maxKeys * 1.1]; } },
+        // the budget line always shows, with room on both sides of it
+        ms: state.log
+          ? { distr: 3, log: 10, range: function (u, mn, mx) {
+            var lo = budgetMs != null ? Math.min(mn != null ? mn : budgetMs, budgetMs / 2) : mn != null ? mn : 0.1;
+            var hi = budgetMs != null ? Math.max(mx != null ? mx : budgetMs, budgetMs * 2) : mx != null ? mx : 10;
+            return uPlot.rangeLog(lo, Math.max(hi, lo * 10), 10, true);
+          } }
+          : { range: function (u, mn, mx) { return [0, Math.max(mx != null ? mx : 0, budgetMs != null ? budgetMs : 1) * 1.15]; } },
+      },
+      axes: [timeAxis(),
+        SP.axis({
+          size: SP.Y_AXIS_SIZE,
+          splits: state.log ? function (u) { var out = [0], mx = u.scales.y.max; for (var d = 1; d <= mx; d *= 10) out.push(d); return out; } : undefined,
+          values: function (u, sp) { return sp.map(function (v) { return v == null ? "" : fmt.rate(v); }); },
+        }),
+        SP.axis({ scale: "ms", side: 1, size: SP.Y_AXIS_SIZE, grid: { show: false }, values: msAxisValues })],
+      series: [baseSeries(),
+        // achieved first: the limit is drawn over it where the two meet
+        { label: "achieved", stroke: C.green, width: 1.5, fill: "rgba(0,158,115,0.08)", paths: stepBefore, points: { show: false }, value: keysV },
+        { label: "keys/s limit", stroke: C.blue, width: 2, paths: stepAfter, points: { show: false },
+          value: function (u, v, si, i) { return v == null ? "–" : fmt.rate(v) + " keys/s" + (i != null && i < n ? " (" + P.decision[i] + (P.batchKeys[i] != null ? ", batch " + fmt.int(P.batchKeys[i]) : "") + ")" : ""); } },
+        { label: "live p99", scale: "ms", stroke: C.purple, width: 1.25, points: { size: 4, width: 1 }, value: function (u, v) { return v == null ? "–" : fmt.us(v * 1000); } }],
+      hooks: {
+        drawClear: [drawBands],
+        draw: [function (u) {
+          var ctx = u.ctx, bb = u.bbox, pr = devicePixelRatio || 1;
+          ctx.save();
+          ctx.beginPath(); ctx.rect(bb.left, bb.top, bb.width, bb.height); ctx.clip();
+          // the budget: a dashed line across the plot, labelled at its right end
+          var y = budgetMs != null ? u.valToPos(budgetMs, "ms", true) : NaN;
+          if (y >= bb.top && y <= bb.top + bb.height) {
+            ctx.strokeStyle = "#c62828"; ctx.setLineDash([6 * pr, 4 * pr]); ctx.lineWidth = 1.25 * pr;
+            ctx.beginPath(); ctx.moveTo(bb.left, y); ctx.lineTo(bb.left + bb.width, y); ctx.stroke();
+            ctx.setLineDash([]);
+            ctx.font = (10.5 * pr) + "px system-ui, sans-serif"; ctx.textAlign = "right"; ctx.textBaseline = "bottom";
+            var label = "p99 budget " + msAxisValues(u, [budgetMs])[0], tw = ctx.measureText(label).width;
+            ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(bb.left + bb.width - 8 * pr - tw, y - 15 * pr, tw + 8 * pr, 13 * pr);
+            ctx.fillStyle = "#9b1c1c"; ctx.fillText(label, bb.left + bb.width - 4 * pr, y - 2 * pr);
+          }
+          // decreases: a red ▼ where the limit lands
+          ctx.fillStyle = "#c62828";
+          var r = 4.5 * pr;
+          for (var i = 0; i < n; i++) {
+            if (P.decision[i] !== "decrease") continue;
+            var px = xPos(u, P.t[i]), py = u.valToPos(P.rateKeysPerSec[i], "y", true) - r - pr;
+            ctx.beginPath(); ctx.moveTo(px - r, py - r); ctx.lineTo(px + r, py - r); ctx.lineTo(px, py + r * 0.6); ctx.closePath(); ctx.fill();
+          }
+          ctx.restore();
+        }],
+      },
+    });
+    return { opts: opts, data: [x, achieved, limit, p99] };
   }
 
   function chartBlock(parent, title, unit) {
@@ -412,6 +499,8 @@
     var latEl = chartBlock(sec, "Latency per window", "from intended start (open loop), p50 / p99 / p99.9 / max");
     var errEl = chartBlock(sec, "Errors, redirects and late starts", "per second (redirects were followed; errors ended the op)");
     var progEl = D.progress.t.length ? chartBlock(sec, "Migration progress", "observed from the cluster: slots owned by targets, keys on targets") : null;
+    var paceEl = D.pacing && D.pacing.t.length ? chartBlock(sec, "Pacing", "adaptive throttling: keys/s limit set by the controller and keys/s achieved (left); live p99 it saw against its budget (right, ms); ▼ decrease") : null;
+    if (paceEl) paceEl.parentNode.id = "pacing";
     sec.appendChild(h("div", { class: "band-legend" },
       h("span", null, h("i", { style: "background: rgba(0,114,178,0.25)" }), "migration"),
       h("span", null, h("i", { style: "background: rgba(213,94,0,0.35)" }), "fault"),
@@ -429,7 +518,7 @@
       timelineCharts.forEach(function (c) { group.remove(c); });
       timelineCharts = [];
       var w = SP.widthOf(sec) - 40;
-      [[tputEl, throughputChart], [latEl, latencyChart], [errEl, errorsChart], [progEl, progressChart]].forEach(function (p) {
+      [[tputEl, throughputChart], [latEl, latencyChart], [errEl, errorsChart], [progEl, progressChart], [paceEl, pacingChart]].forEach(function (p) {
         if (!p[0]) return;
         var c = p[1](w);
         timelineCharts.push(group.add(new uPlot(c.opts, c.data, p[0])));
@@ -706,6 +795,8 @@
       sec.appendChild(h("p", { class: "muted small", text: "Events: " + kinds.map(function (k) { return k + " " + fmt.int(D.events.counts[k]); }).join(" · ") }));
       sec.appendChild(h("details", null, h("summary", { text: "Event log (" + D.events.list.length + (D.events.omitted ? " of " + (D.events.list.length + D.events.omitted) : "") + ")" }),
         table(["at", "Kind", "Detail"], D.events.list.map(function (e) { return h("tr", null, h("td", { class: "num", text: fmt.clock(e.atMs / 1000, 0.05) }), h("td", { text: e.kind }), h("td", { class: "mono", text: e.text })); }))));
+      var ctlListed = D.events.list.filter(function (e) { return e.kind === "controller"; }).length, ctlAll = D.events.counts.controller || 0;
+      if (ctlAll > ctlListed) sec.appendChild(h("p", { class: "muted small", text: "The log lists the first " + fmt.int(ctlListed) + " of " + fmt.int(ctlAll) + " controller decisions; the Pacing chart in the timeline shows them all, and result.json has each one." }));
     }
   }
 
