@@ -123,11 +123,18 @@ export async function migrateKeys(access: NodeAccess, slot: number, source: Node
   }
 }
 
-/** Keys whose values differ between the two nodes (DEBUG DIGEST-VALUE), or undefined when DEBUG is not allowed. */
+/** A missing key's DEBUG DIGEST-VALUE. */
+const NO_KEY = "0".repeat(40);
+
+/**
+ * Keys whose values differ between the two nodes (DEBUG DIGEST-VALUE), or undefined when
+ * DEBUG is not allowed. A key one node lacks is no conflict (valkey-cli skips it too): a
+ * batch that met BUSYKEY for one key holds others that are only on the source.
+ */
 async function differingKeys(src: Redis, dst: Redis, keys: Buffer[]): Promise<string[] | undefined> {
   try {
     const [a, b] = (await Promise.all([src.callBuffer("DEBUG", "DIGEST-VALUE", ...keys), dst.callBuffer("DEBUG", "DIGEST-VALUE", ...keys)])) as [Buffer[], Buffer[]];
-    return keys.filter((_, i) => String(a[i]) !== String(b[i])).map((k) => k.toString());
+    return keys.filter((_, i) => String(a[i]) !== NO_KEY && String(b[i]) !== NO_KEY && String(a[i]) !== String(b[i])).map((k) => k.toString());
   } catch {
     return undefined;
   }
