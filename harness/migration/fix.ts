@@ -3,16 +3,18 @@
 //
 // - a slot MIGRATING on A and IMPORTING on B: finish the move (remaining keys A → B,
 //   then CLUSTER SETSLOT NODE B on B, A and every other primary);
-// - any other open slot (lone IMPORTING or MIGRATING, several owners): pick the owner
+// - any other open slot (lone IMPORTING or MIGRATING), or a slot several primaries claim
+//   (`--cluster-search-multiple-owners`; found from each node's own view): pick the owner
 //   (the one node claiming it, else the claimant or key holder with most keys), move
-//   keys other nodes hold to it (REPLACE on BUSYKEY, as fix mode does), SETSLOT STABLE
+//   keys other nodes hold to it (on BUSYKEY: REPLACE when both copies are equal, else
+//   refuse, as valkey-cli does without --cluster-replace), SETSLOT STABLE
 //   where the slot is open, SETSLOT NODE owner everywhere, and BUMPEPOCH when nodes
 //   disagreed so the owner's claim wins;
 // - slots nobody covers: ADDSLOTS on the node with most keys in them, else spread over
 //   the primaries holding fewest slots.
 import { Redis } from "ioredis";
 import { HarnessError, UsageError } from "../errors.ts";
-import { discover, health, observeCluster, type Addr, type HealthReport, type NodeObservation } from "../topology.ts";
+import { discover, health, observeCluster, slotOwners, type Addr, type HealthReport, type NodeObservation } from "../topology.ts";
 import { sleep } from "./channel.ts";
 import { migrateKeys, setSlotOwner, type NodeAccess } from "./legacy-core.ts";
 import { formatRanges, toRanges } from "./ranges.ts";
@@ -80,7 +82,14 @@ function nodeStates(obs: NodeObservation[], clients: Map<string, Redis>): NodeSt
   return out;
 }
 
-/** Repairs open and uncovered slots of the cluster reachable from `seed` ("host:port"). */
+/** Slots that more than one primary claims in its own view of itself. */
+function claimedBySeveral(primaries: NodeState[]): number[] {
+  const claims = new Map<number, number>();
+  for (const n of primaries) for (const s of n.claims) claims.set(s, (claims.get(s) ?? 0) + 1);
+  return [...claims].filter(([, c]) => c > 1).map(([s]) => s);
+}
+
+/** Repairs open, multi-owner and uncovered slots of the cluster reachable from `seed` ("host:port"). */
 export async function fixCluster(seed: string | Addr, opts: FixOptions = {}): Promise<FixReport> {
   const seedAddr = typeof seed === "string" ? parseAddr(seed) : seed;
   const addrs = await discover(seedAddr).catch((e: Error) => {
@@ -139,13 +148,20 @@ export async function fixCluster(seed: string | Addr, opts: FixOptions = {}): Pr
       }
     }
 
-    const openSlots = [...new Set(before.openSlots.map((o) => o.slot))].sort((a, b) => a - b);
-    for (const slot of openSlots) {
+    // Open slots, and slots several primaries claim in their own view (a split brain the
+    // cluster bus has not settled yet, or a stray CLUSTER SETSLOT NODE): valkey-cli finds the
+    // latter with --cluster-search-multiple-owners. Gossip would settle such a slot by config
+    // epoch and the losing primary would delete its keys; fixing it first keeps them.
+    const views = obs.filter((o) => o.reachable).map(slotOwners);
+    const votes = (n: NodeState, slot: number) => views.filter((v) => v[slot] === n.ref.id).length;
+    const toFix = [...new Set([...before.openSlots.map((o) => o.slot), ...claimedBySeveral(primaries)])].sort((a, b) => a - b);
+    for (const slot of toFix) {
       const migrating = primaries.filter((n) => n.obs.openSlots.some((o) => o.slot === slot && o.state === "migrating"));
       const importing = primaries.filter((n) => n.obs.openSlots.some((o) => o.slot === slot && o.state === "importing"));
       const owners = primaries.filter((n) => n.claims.has(slot));
       const keys = await countIn(slot);
-      const openList = `${migrating.map((n) => `migrating on ${describeNode(n.ref)}`).concat(importing.map((n) => `importing on ${describeNode(n.ref)}`)).join(", ")}`;
+      const openList = migrating.map((n) => `migrating on ${describeNode(n.ref)}`).concat(importing.map((n) => `importing on ${describeNode(n.ref)}`)).join(", ");
+      const state = openList || `claimed by ${owners.map((n) => describeNode(n.ref)).join(" and ")}`;
 
       if (migrating.length === 1 && importing.length === 1) {
         const [src, dst] = [migrating[0].ref, importing[0].ref];
@@ -158,12 +174,17 @@ export async function fixCluster(seed: string | Addr, opts: FixOptions = {}): Pr
       if (!owner) {
         const candidates = owners.length ? owners : primaries.filter((n) => (keys.get(n.ref.id) ?? 0) > 0);
         const pool = candidates.length ? candidates : [...migrating, ...importing];
-        owner = pool.sort((a, b) => (keys.get(b.ref.id) ?? 0) - (keys.get(a.ref.id) ?? 0))[0];
+        // valkey-cli: the one with most keys; on a tie, the one most nodes already route to.
+        owner = pool.sort((a, b) => (keys.get(b.ref.id) ?? 0) - (keys.get(a.ref.id) ?? 0) || votes(b, slot) - votes(a, slot))[0];
       }
       if (!owner) continue;
       if (!owner.claims.has(slot)) await owner.client.call("CLUSTER", "SETSLOT", slot, "NODE", owner.ref.id);
       // Close the slot first: an owner still MIGRATING would answer the stranded keys with ASK.
       for (const n of new Set([...migrating, ...importing])) await n.client.call("CLUSTER", "SETSLOT", slot, "STABLE");
+      // Keys move before ownership: a claimant refuses SETSLOT NODE <other> while it holds keys,
+      // and once it no longer claims the slot its MIGRATE answers MOVED. (valkey-cli 9.1.2's
+      // `--cluster fix --cluster-search-multiple-owners` reassigns first and stops on that MOVED,
+      // leaving the loser's keys stranded; checked by hand on this state.)
       let moved = 0;
       for (const n of primaries) {
         if (n === owner || (keys.get(n.ref.id) ?? 0) === 0) continue;
@@ -173,7 +194,7 @@ export async function fixCluster(seed: string | Addr, opts: FixOptions = {}): Pr
       if (owners.length !== 1) await owner.client.call("CLUSTER", "BUMPEPOCH");
       const why = owners.length === 1 ? "its owner" : owners.length > 1 ? `chosen among ${owners.length} claimants by keys held` : "nobody claimed it; chosen by keys held";
       actions.push(
-        `slot ${slot} (${openList || "open"}): kept on ${describeNode(owner.ref)} (${why})${moved ? `, ${moved} keys moved to it` : ""}, CLUSTER SETSLOT ${slot} STABLE where it was open${owners.length !== 1 ? ", CLUSTER BUMPEPOCH on the owner" : ""}`,
+        `slot ${slot} (${state}): kept on ${describeNode(owner.ref)} (${why})${moved ? `, ${moved} keys moved to it` : ""}, CLUSTER SETSLOT ${slot} STABLE where it was open${owners.length !== 1 ? ", CLUSTER BUMPEPOCH on the owner" : ""}`,
       );
     }
 
