@@ -70,7 +70,7 @@ describe("final topology", () => {
     expect(f.map((x) => x.message)).toEqual([
       "slot 42 is left open: migrating on primary:0 to new:0",
       "slot 42 is left open: importing on new:0 from primary:0",
-      "atomic slot migration job still running (slots 42-42) on new:0",
+      "atomic slot migration job still running: slots 42-42 (job on new:0: running)",
     ]);
   });
 

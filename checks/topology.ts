@@ -20,6 +20,8 @@ export interface TopologyFinding {
   message: string;
   node?: string;
   slot?: string;
+  /** atomic slot migration job name (CLUSTER GETSLOTMIGRATIONS), for job findings */
+  job?: string;
 }
 
 export interface Convergence {
@@ -63,9 +65,7 @@ export function finalFindings(h: HealthReport, snapshot?: ClusterSnapshot): Topo
     const dir = o.state === "migrating" ? "to" : "from";
     out.push({ severity: "error", message: `slot ${o.slot} is left open: ${o.state} on ${nameOf(o.nodeId)} ${dir} ${nameOf(o.peerId)}`, node: nameOf(o.nodeId), slot: String(o.slot) });
   }
-  for (const m of h.activeMigrations) {
-    out.push({ severity: "error", message: `atomic slot migration job still ${String(m.state ?? "running")}${m.slot_ranges ?? m.slots ? ` (slots ${String(m.slot_ranges ?? m.slots)})` : ""} on ${nameOf(String(m.observer ?? ""))}`, node: nameOf(String(m.observer ?? "")) });
-  }
+  out.push(...migrationFindings(h.activeMigrations, nameOf));
   if (!h.clusterStateOk) for (const p of h.problems.filter((p) => /cluster_state/.test(p))) out.push({ severity: "error", message: p });
   if (!h.replicasAttached) for (const p of h.problems.filter((p) => /replicas, expected/.test(p))) out.push({ severity: "error", message: p.replace(/primary ([0-9a-f]{8})/, (_, id) => `primary ${nameOf(snapshot?.nodes.find((n) => n.id.startsWith(id))?.id ?? id)}`) });
   for (const p of h.problems.filter((p) => /is flagged/.test(p))) out.push({ severity: "error", message: p });
@@ -76,6 +76,38 @@ export function finalFindings(h: HealthReport, snapshot?: ClusterSnapshot): Topo
     if (n.replication && !n.replication.caughtUp) {
       out.push({ severity: "warn", message: `replica ${n.name} was ${Math.max(0, n.replication.primaryOffset - n.replication.offset)} bytes behind its primary at the final read`, node: n.name });
     }
+  }
+  return out;
+}
+
+/**
+ * One finding per atomic slot migration job (CLUSTER GETSLOTMIGRATIONS) not yet finished.
+ * Valkey lists a job on both ends under one name (EXPORT on the source, IMPORT on the
+ * target, each with its own state), so the two entries become one finding that names the
+ * job, its slots, source and target, and where it is in which state.
+ */
+function migrationFindings(active: HealthReport["activeMigrations"], nameOf: (id: string) => string): TopologyFinding[] {
+  const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined);
+  const jobs = new Map<string, HealthReport["activeMigrations"]>();
+  active.forEach((m, i) => {
+    const key = text(m.name) ?? `#${i}`; // unnamed (older or synthetic) entries stay apart
+    (jobs.get(key) ?? jobs.set(key, []).get(key)!).push(m);
+  });
+  const out: TopologyFinding[] = [];
+  for (const [key, entries] of jobs) {
+    const pick = (f: string) => entries.map((m) => text(m[f])).find((v) => v !== undefined);
+    const slots = pick("slot_ranges") ?? pick("slots");
+    const source = pick("source_node"), target = pick("target_node");
+    const route = source && target ? ` from ${nameOf(source)} to ${nameOf(target)}` : "";
+    const where = entries.map((m) => `${text(m.operation)?.toLowerCase() ?? "job"} on ${nameOf(text(m.observer) ?? "?")}: ${text(m.state) ?? "running"}`).join("; ");
+    const id = key.startsWith("#") ? "" : ` ${key.slice(0, 8)}`;
+    out.push({
+      severity: "error",
+      message: `atomic slot migration job${id} still running${slots ? `: slots ${slots}` : ""}${route} (${where})`,
+      node: nameOf(source ?? text(entries[0].observer) ?? "?"),
+      ...(slots ? { slot: slots } : {}),
+      ...(id ? { job: key } : {}),
+    });
   }
   return out;
 }
