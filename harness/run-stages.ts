@@ -12,6 +12,7 @@ import { preparePlan, finishPlan, runMigration, slotsOfPlan } from "./migration/
 import { takeSnapshot } from "../checks/snapshot.ts";
 import { runCheckers } from "../checks/registry.ts";
 import { evaluateGates, verdictOf } from "../checks/gates.ts";
+import { baselineP99 } from "../checks/latency/figures.ts";
 import { writeAllOutputs } from "../results/outputs/index.ts";
 import { preload, startWorkload, type WorkloadHandle, type RunClock } from "../workloads/index.ts";
 
@@ -77,10 +78,10 @@ export async function runStages(ctx: StageContext): Promise<void> {
   emit({ kind: "stage", stage: "load", detail: `${scenario.workload.executor} loop` });
   const workload: WorkloadHandle = await startWorkload({ cluster, scenario, migratingSlots: state.migratingSlots, signal, clock: ctx.clock, intervalLogPath: `${ctx.dir}/latency.hlog` });
   state.files.latencyLog = "latency.hlog";
-  let baselineP99: number | undefined;
+  let liveBaselineUs: number | undefined;
   workload.onWindow((w) => {
     state.windows.push(w);
-    emit({ kind: "window", window: w, baselineP99Us: baselineP99 });
+    emit({ kind: "window", window: w, baselineP99Us: liveBaselineUs });
   });
   const sampler = startTopologySampler(ctx);
   let migrationDone: Promise<void> | undefined;
@@ -91,7 +92,7 @@ export async function runStages(ctx: StageContext): Promise<void> {
       const phase = scenario.phases[i];
       const startMs = now();
       emit({ kind: "phase", name: phase.name, index: i, of: scenario.phases.length, startMs, durationMs: phase.durationMs, timeoutMs: phase.timeoutMs });
-      if (phase.startsMigration && scenario.migration && state.plan) migrationDone = startMigration(ctx, workload);
+      if (phase.startsMigration && scenario.migration && state.plan) migrationDone = startMigration(ctx, workload, () => liveBaselineUs);
       if (phase.until === "migration-done") {
         if (!migrationDone) throw new HarnessError(`phases[${i}] (${phase.name}) waits for the migration, but none was started`);
         const bound = phase.timeoutMs ?? scenario.migration?.timeoutMs ?? 600_000;
@@ -103,7 +104,7 @@ export async function runStages(ctx: StageContext): Promise<void> {
         await sleep(phase.durationMs ?? 0, signal);
       }
       state.phases.push({ name: phase.name, startMs, endMs: now() });
-      if (i === 0) baselineP99 = baselineOf(state.windows, startMs);
+      if (i === 0) liveBaselineUs = baselineOf(state.windows, startMs, now());
     }
     if (migrationDone) await migrationDone;
   } finally {
@@ -151,10 +152,9 @@ function runRecordOf(state: RunState): RunRecordForChecks {
   return { windows, phases, migration, migrationEvents, faults, migratingSlots, topologySamples };
 }
 
-function baselineOf(windows: RunState["windows"], before: number): number | undefined {
-  const ws = windows.filter((w) => w.startMs < before && w.latency.count > 0);
-  if (!ws.length) return undefined;
-  return ws.map((w) => w.latency.p99).sort((a, b) => a - b)[Math.floor(ws.length / 2)];
+/** The live baseline (view, adaptive budget): the median window p99 of the first phase's whole windows, as the latency check takes it. */
+function baselineOf(windows: RunState["windows"], from: number, to: number): number | undefined {
+  return baselineP99(windows.filter((w) => w.startMs >= from && w.startMs + w.durationMs <= to + 1));
 }
 
 async function waitHealthyBounded(cluster: StartedCluster, ms: number): Promise<void> {
@@ -163,7 +163,7 @@ async function waitHealthyBounded(cluster: StartedCluster, ms: number): Promise<
   await c.waitHealthy?.(ms).catch(() => {});
 }
 
-function startMigration(ctx: StageContext, workload: WorkloadHandle): Promise<void> {
+function startMigration(ctx: StageContext, workload: WorkloadHandle, baselineP99Us: () => number | undefined): Promise<void> {
   const { scenario, cluster, signal, emit, state, now } = ctx;
   const m = scenario.migration!;
   workload.setMigratingSlots(state.migratingSlots);
@@ -174,6 +174,7 @@ function startMigration(ctx: StageContext, workload: WorkloadHandle): Promise<vo
     params: { ...m.params, ...(m.command ? { command: m.command } : {}), timeoutMs: m.timeoutMs },
     outDir: ctx.dir,
     liveP99Us: () => state.windows.at(-1)?.latency.p99,
+    baselineP99Us,
   }, (ev) => {
     state.migrationEvents.push(ev);
     if (ev.kind === "progress") {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../errors.ts";
 import type { LocalCluster } from "../../providers/local.ts";
 import { runMigration } from "../driver.ts";
+import { parseThrottledParams, resolveBudgetUs } from "./throttled.ts";
 import { AimdController, BatchSizer, RateLimiter } from "../pacing.ts";
 import { planMigration, readTopology } from "../planner.ts";
 import { migratePhase, preloadKeys, startTestCluster, tagForSlot, testDataset, verifyPlacement } from "../testkit.ts";
@@ -154,5 +155,24 @@ describe("adaptive pacing, unit", () => {
     expect(s.size).toBe(10); // never beyond the pipeline
     s.record(1, 40); // one big key: shrinks at once
     expect(s.size).toBe(1);
+  });
+});
+
+describe("adaptive budget", () => {
+  const adaptive = (a: Record<string, unknown>) => parseThrottledParams({ adaptive: a }).adaptive!;
+
+  it("is fixed, a factor of the run's baseline p99, or the larger of both", () => {
+    expect(resolveBudgetUs(adaptive({ p99BudgetMs: 30 }), 4000)).toBe(30_000);
+    expect(resolveBudgetUs(adaptive({ p99BudgetFactor: 3 }), 4000)).toBe(12_000);
+    expect(resolveBudgetUs(adaptive({ p99BudgetMs: 20, p99BudgetFactor: 3 }), 4000)).toBe(20_000);
+    expect(resolveBudgetUs(adaptive({ p99BudgetMs: 20, p99BudgetFactor: 3 }), 9000)).toBe(27_000);
+    // no baseline: the fixed part, or a clear error naming the field
+    expect(resolveBudgetUs(adaptive({ p99BudgetMs: 20, p99BudgetFactor: 3 }), undefined)).toBe(20_000);
+    expect(() => resolveBudgetUs(adaptive({ p99BudgetFactor: 3 }), undefined)).toThrow(/adaptive\.p99BudgetFactor: the run has no baseline/);
+  });
+
+  it("needs one of the two, and a factor of at least 1", () => {
+    expect(() => adaptive({ intervalMs: 500 })).toThrow(/p99BudgetMs: missing.*p99BudgetFactor/);
+    expect(() => adaptive({ p99BudgetFactor: 0.5 })).toThrow(/adaptive\.p99BudgetFactor/);
   });
 });

@@ -12,7 +12,7 @@ import { checkKeys, optNumber, optObject, type Params } from "../params.ts";
 import type { MigrationEvent, MigrationStrategy } from "../types.ts";
 
 const KEYS = ["maxKeysPerSec", "maxBytesPerSec", "maxBlockMs", "pauseMs", "parallel", "adaptive"] as const;
-const ADAPTIVE_KEYS = ["p99BudgetMs", "intervalMs", "startKeysPerSec", "minKeysPerSec", "maxKeysPerSec", "increaseKeysPerSec", "decreaseFactor"] as const;
+const ADAPTIVE_KEYS = ["p99BudgetMs", "p99BudgetFactor", "intervalMs", "startKeysPerSec", "minKeysPerSec", "maxKeysPerSec", "increaseKeysPerSec", "decreaseFactor"] as const;
 
 export interface ThrottledParams extends LegacyParams {
   maxKeysPerSec?: number;
@@ -21,7 +21,18 @@ export interface ThrottledParams extends LegacyParams {
   maxBlockMs?: number;
   pauseMs: number;
   parallel: number;
-  adaptive?: AimdOptions & { intervalMs: number };
+  /** budgetUs is the fixed budget (0 when only a factor is given); the run's baseline sets the rest */
+  adaptive?: AimdOptions & { intervalMs: number; budgetFactor?: number };
+}
+
+/** The p99 budget in µs: the larger of the fixed budget and factor x the run's baseline p99. */
+export function resolveBudgetUs(a: NonNullable<ThrottledParams["adaptive"]>, baselineP99Us: number | undefined): number {
+  if (a.budgetFactor === undefined) return a.budgetUs;
+  if (baselineP99Us === undefined || !(baselineP99Us > 0)) {
+    if (a.budgetUs > 0) return a.budgetUs;
+    throw new UsageError("migration.params.adaptive.p99BudgetFactor: the run has no baseline p99 to multiply (the migration starts in the first phase, or it saw no ops); add a first phase without migration, or give p99BudgetMs");
+  }
+  return Math.max(a.budgetUs, a.budgetFactor * baselineP99Us);
 }
 
 export function parseThrottledParams(params: Params): ThrottledParams {
@@ -41,10 +52,13 @@ export function parseThrottledParams(params: Params): ThrottledParams {
     const prefix = "migration.params.adaptive";
     checkKeys(a, ADAPTIVE_KEYS, "throttled", prefix);
     const budgetMs = optNumber(a, "p99BudgetMs", { min: 0.001, unit: "ms" }, prefix);
-    if (budgetMs === undefined) throw new UsageError(`${prefix}.p99BudgetMs: missing: adaptive throttling needs a p99 budget in ms`);
+    const budgetFactor = optNumber(a, "p99BudgetFactor", { min: 1, max: 1000, unit: "x the baseline p99" }, prefix);
+    if (budgetMs === undefined && budgetFactor === undefined)
+      throw new UsageError(`${prefix}.p99BudgetMs: missing: adaptive throttling needs a p99 budget: p99BudgetMs (ms), p99BudgetFactor (x the run's baseline p99), or both (the larger wins)`);
     const start = optNumber(a, "startKeysPerSec", rate, prefix) ?? maxKeysPerSec ?? 1000;
     out.adaptive = {
-      budgetUs: budgetMs * 1000,
+      budgetUs: (budgetMs ?? 0) * 1000,
+      budgetFactor,
       intervalMs: optNumber(a, "intervalMs", { min: 50, max: 60_000, unit: "ms" }, prefix) ?? 1000,
       startRate: start,
       minRate: optNumber(a, "minKeysPerSec", rate, prefix) ?? Math.min(10, start),
@@ -52,8 +66,6 @@ export function parseThrottledParams(params: Params): ThrottledParams {
       increase: optNumber(a, "increaseKeysPerSec", { min: 0.001, unit: "keys/s per decision" }, prefix),
       decreaseFactor: optNumber(a, "decreaseFactor", { min: 0.01, max: 0.99 }, prefix) ?? 0.5,
     };
-    // a batch that blocks for longer than the budget breaks it whatever the rate: keep batches within half of it
-    out.maxBlockMs ??= budgetMs / 2;
   }
   return out;
 }
@@ -70,17 +82,21 @@ export const throttled: MigrationStrategy = {
   },
   run(plan, ctx) {
     const p = parseThrottledParams(ctx.params);
+    const budgetUs = p.adaptive && resolveBudgetUs(p.adaptive, ctx.baselineP99Us?.());
+    // a batch that blocks for longer than the budget breaks it whatever the rate: by default
+    // adaptive mode keeps batches within half of it
+    const maxBlockMs = p.maxBlockMs ?? (budgetUs ? budgetUs / 2000 : undefined);
     const keysLimit = new RateLimiter(p.adaptive ? p.adaptive.startRate : p.maxKeysPerSec);
     const bytesLimit = new RateLimiter(p.maxBytesPerSec);
-    const controller = p.adaptive ? new AimdController(p.adaptive) : undefined;
-    const sizer = p.maxBlockMs ? new BatchSizer(p.maxBlockMs, p.pipeline) : undefined;
+    const controller = p.adaptive && budgetUs ? new AimdController({ ...p.adaptive, budgetUs }) : undefined;
+    const sizer = maxBlockMs ? new BatchSizer(maxBlockMs, p.pipeline) : undefined;
     let first = true;
     let keysSinceDecision = 0;
     return eventsFrom<MigrationEvent>(async (out) => {
       let timer: NodeJS.Timeout | undefined;
       if (controller && p.adaptive) {
         const batchKeys = () => sizer?.size ?? p.pipeline;
-        out.push({ kind: "controller", atMs: ctx.now(), decision: "start", rateKeysPerSec: controller.rateKeysPerSec, budgetUs: p.adaptive.budgetUs, batchKeys: batchKeys() });
+        out.push({ kind: "controller", atMs: ctx.now(), decision: "start", rateKeysPerSec: controller.rateKeysPerSec, budgetUs, batchKeys: batchKeys(), baselineP99Us: ctx.baselineP99Us?.() });
         let since = performance.now();
         timer = setInterval(() => {
           const now = performance.now();
