@@ -9,6 +9,7 @@
 // failing meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../harness/errors.ts";
+import { freezeClusterBus } from "../harness/migration/testkit.ts";
 import { startLocalCluster, type LocalCluster } from "../harness/providers/local.ts";
 import type { NodeInfo } from "../harness/providers/types.ts";
 import type { HealthReport } from "../harness/topology.ts";
@@ -42,18 +43,7 @@ async function check(history: HistoryEvent[], preload?: Record<string, string>) 
   return { snap, completeness: c, topology: t, findings: t.findings as TopologyFinding[] };
 }
 
-async function setBus(frozen: boolean): Promise<void> {
-  for (const n of cluster.nodes()) {
-    const c = cluster.admin(n.name);
-    if (frozen) {
-      await c.call("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "1");
-      await c.call("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-2");
-    } else {
-      await c.call("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1");
-      await c.call("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "0");
-    }
-  }
-}
+const setBus = (frozen: boolean) => freezeClusterBus(cluster, frozen);
 
 async function flushAll(): Promise<void> {
   for (const n of [A, B, C]) await admin(n).call("FLUSHALL");

@@ -6,7 +6,7 @@ import type { NodeInfo } from "../providers/types.ts";
 import { runMigration } from "./driver.ts";
 import { fixCluster, formatFixReport } from "./fix.ts";
 import { planMigration, readTopology } from "./planner.ts";
-import { preloadKeys, startTestCluster, tagForSlot, verifyPlacement } from "./testkit.ts";
+import { freezeClusterBus, preloadKeys, startTestCluster, tagForSlot, verifyPlacement } from "./testkit.ts";
 
 describe("fixCluster", () => {
   let cluster: LocalCluster;
@@ -124,19 +124,7 @@ describe("fixCluster: a slot two primaries claim (split brain on a frozen cluste
   let cluster: LocalCluster;
   let A: NodeInfo, B: NodeInfo, C: NodeInfo;
   const admin = (n: NodeInfo) => cluster.admin(n.name);
-
-  async function setBus(frozen: boolean): Promise<void> {
-    for (const n of cluster.nodes()) {
-      const c = cluster.admin(n.name);
-      if (frozen) {
-        await c.call("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "1");
-        await c.call("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-2");
-      } else {
-        await c.call("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1");
-        await c.call("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "0");
-      }
-    }
-  }
+  const setBus = (frozen: boolean) => freezeClusterBus(cluster, frozen);
 
   /** The real `valkey-cli --cluster check` of the installed server, bounded. */
   function cliCheck(...extra: string[]): Promise<{ code: number; out: string }> {

@@ -282,3 +282,21 @@ function sleep(ms: number): Promise<void> {
 export async function startTestCluster(server: "valkey-9.1" | "redis-7.0" = "valkey-9.1", primaries = 3): Promise<LocalCluster> {
   return startLocalCluster({ server, primaries, replicasPerPrimary: 0 });
 }
+
+/**
+ * Freezes (or thaws) the cluster bus on every node: a network split on the bus only,
+ * clients still served. Links close on each dropped packet so they reconnect at once
+ * when it thaws. DEBUG switches of Valkey 9 (not stable APIs).
+ */
+export async function freezeClusterBus(cluster: StartedCluster, frozen: boolean): Promise<void> {
+  for (const n of cluster.nodes()) {
+    const c = cluster.admin(n.name);
+    if (frozen) {
+      await c.call("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "1");
+      await c.call("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-2");
+    } else {
+      await c.call("DEBUG", "DROP-CLUSTER-PACKET-FILTER", "-1");
+      await c.call("DEBUG", "CLOSE-CLUSTER-LINK-ON-PACKET-DROP", "0");
+    }
+  }
+}
