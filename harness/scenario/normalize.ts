@@ -358,6 +358,10 @@ function normalizePhases(
         problem(["phases", i, "until"], `waits for a migration that starts later, in phases.${start} (${phases[start].name})`);
       }
     });
+    // a budget relative to the baseline p99 needs a phase before the migration to measure it
+    const adaptive = migration.params.adaptive as Record<string, unknown> | undefined;
+    if (start === 0 && migration.strategy === "throttled" && adaptive?.p99BudgetFactor !== undefined && adaptive.p99BudgetMs === undefined)
+      problem(["migration", "params", "adaptive", "p99BudgetFactor"], `is relative to the baseline p99, but the migration starts in the first phase (${phases[0].name}); add a phase before it, or give p99BudgetMs`);
   }
   return phases;
 }

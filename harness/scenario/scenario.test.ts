@@ -281,6 +281,7 @@ describe("error messages", () => {
       ["migration: { plan: { scaleIn: 3 } }\n", "migration.plan.scaleIn: 3 would remove every primary; the cluster has 3"],
       ["migration: { plan: { scaleIn: 1, scaleOut: 1 } }\n", "migration.plan: give exactly one of scaleOut, scaleIn, moves (got scaleOut and scaleIn)"],
       ["migration: { strategy: command }\n", "migration.command: is required for strategy command (the shell command that migrates)"],
+      ["migration: { strategy: throttled, params: { adaptive: { p99BudgetFactor: 3 } } }\nphases: [ { name: m, until: migration-done } ]\n", "migration.params.adaptive.p99BudgetFactor: is relative to the baseline p99, but the migration starts in the first phase (m); add a phase before it, or give p99BudgetMs"],
       ['migration: { plan: { moves: [ { slots: "10-5", from: primary:0, to: new:0 } ] } }\n', 'migration.plan.moves.0.slots: range "10-5" runs backwards; write 5-10'],
       ['migration: { plan: { moves: [ { slots: 1, from: primary:9, to: new:0 } ] } }\n', 'migration.plan.moves.0.from: "primary:9" does not exist; the cluster has 3 primaries (primary:0..primary:2)'],
       ["dataset: { slots: migrating }\n", "dataset.slots: migrating slots need a migration section (there is none)"],
