@@ -1,8 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KeySpace, resolveKeySpace } from "./keyspace.ts";
 import { OpFactory, parseRatio, resolveMix } from "./mix.ts";
 import { Rng } from "./prng.ts";
-import { RespParser, type Reply } from "./resp.ts";
+import { RespParser, encodeCommand, type Reply } from "./resp.ts";
 import { keySlot } from "./slots.ts";
 import { ValueSource, resolveValueSize } from "./values.ts";
 
@@ -64,5 +65,35 @@ describe("op mixes", () => {
     expect(() => resolveMix({ weights: { sett: 1 } as never })).toThrow(/mix.weights.sett/);
     expect(() => resolveMix({ commands: [{ command: "PING" }] })).toThrow(/no __key__/);
     expect(() => resolveMix({ weights: { set: 0 } })).toThrow(/every weight is 0/);
+  });
+
+  it("GET and SET payloads (cached per key or not) are exactly the generic encoding, ASCII or not", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("key:", "ключ:", "k{t}"),
+        fc.constantFrom(50, 600_000), // key spaces with and without the per-key cache
+        fc.constantFrom<string | number | { min: number; max: number }>(7, "3-40"),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        (prefix, count, valueSize, draws) => {
+          const rng = new Rng(3);
+          const keys = new KeySpace(resolveKeySpace({ prefix, count }), rng);
+          const f = new OpFactory(resolveMix({ ratio: "1:1" }), keys, new ValueSource(resolveValueSize(valueSize), 9), rng);
+          for (const d of [...draws, ...draws]) {
+            const position = d % count;
+            const key = keys.nameAt(position);
+            const op = f.at(position);
+            const args = decode(op.payload);
+            expect(op.key).toBe(key);
+            expect(op.slot).toBe(keySlot(key));
+            if (args[0] === "GET") expect(op.payload).toBe(encodeCommand(["GET", key]));
+            else {
+              expect(op.payload).toBe(encodeCommand(["SET", key, args[2]]));
+              if (typeof valueSize === "number") expect(args[2]).toHaveLength(valueSize);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

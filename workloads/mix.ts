@@ -125,14 +125,32 @@ export interface BuiltOp {
   key: string;
 }
 
+/** per-key strings are cached for key spaces up to this size (like KeySpace's names) */
+const CACHE_KEYS = 500_000;
+
 /**
  * Builds ops from a mix: draws the op by weight, the key from the key space and the
- * value from the value source. The common SET/GET paths avoid generic encoding.
+ * value from the value source.
+ *
+ * Hot path (executors): `prepare(position)` draws the op and sets `payload`, `slot`,
+ * `cls` and `key`, allocating nothing but the SET string. GET commands and the
+ * key-dependent head of SET commands are cached per key, so a GET is one array
+ * read and a SET is `head + value + CRLF` (the value a slice of the pool).
+ * `next()` / `at()` return the same op as an object.
  */
 export class OpFactory {
   private readonly cumulative: number[];
   private readonly total: number;
   private readonly prefixAscii: boolean;
+  /** per key position: `GET key` / the SET command up to its value; "" until first used */
+  private readonly getCache: string[] | undefined;
+  private readonly setHeadCache: string[] | undefined;
+
+  /** the prepared op */
+  payload = "";
+  slot = 0;
+  cls: OpClass = "read";
+  private position = 0;
 
   constructor(
     readonly mix: ResolvedMix,
@@ -144,6 +162,11 @@ export class OpFactory {
     this.cumulative = mix.entries.map((e) => (acc += e.weight));
     this.total = acc;
     this.prefixAscii = isAscii(keys.spec.prefix) && (keys.spec.hashTag === undefined || isAscii(keys.spec.hashTag));
+    const cache = keys.size <= CACHE_KEYS && values.size.kind === "fixed";
+    const uses = (name: BuiltinOp): boolean => mix.entries.some((e) => e.kind === "builtin" && e.name === name);
+    // filled, not `new Array(n)`: large holey arrays fall into slow dictionary mode
+    if (cache && uses("get")) this.getCache = new Array<string>(keys.size).fill("");
+    if (cache && uses("set") && !mix.ttlMs) this.setHeadCache = new Array<string>(keys.size).fill("");
   }
 
   private pick(): MixEntry {
@@ -154,45 +177,92 @@ export class OpFactory {
     return entries[entries.length - 1];
   }
 
+  /** prepares the next op on a key drawn from the key space */
+  prepareNext(): void {
+    this.prepare(this.keys.nextPosition());
+  }
+
+  /** prepares the next op on the key at `position` of the key space (closed-loop node affinity picks it) */
+  prepare(position: number): void {
+    const e = this.pick();
+    this.position = position;
+    this.slot = this.keys.slotAt(position);
+    this.cls = e.cls;
+    this.payload = e.kind === "template" ? this.template(e.tokens, this.keys.nameAt(position)) : this.build(e.name, position);
+  }
+
+  /** the prepared op's (first) key, for slot classification and display */
+  get key(): string {
+    return this.keys.nameAt(this.position);
+  }
+
   /** the next op on a key drawn from the key space */
   next(): BuiltOp {
     return this.at(this.keys.nextPosition());
   }
 
-  /** the next op on the key at `position` of the key space (closed-loop node affinity picks it) */
+  /** the next op on the key at `position` of the key space */
   at(position: number): BuiltOp {
-    const e = this.pick();
-    const key = this.keys.nameAt(position);
-    const slot = this.keys.slotAt(position);
-    const k = this.prefixAscii ? key : toByteString(key);
-    if (e.kind === "template") return { payload: this.template(e.tokens, key), slot, cls: e.cls, key };
-    switch (e.name) {
-      case "get":
-        return { payload: `*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`, slot, cls: e.cls, key };
+    this.prepare(position);
+    return { payload: this.payload, slot: this.slot, cls: this.cls, key: this.key };
+  }
+
+  private build(name: BuiltinOp, position: number): string {
+    switch (name) {
+      case "get": {
+        const cache = this.getCache;
+        const cached = cache === undefined ? "" : cache[position];
+        if (cached !== "") return cached;
+        const k = this.keyBytes(position);
+        const payload = `*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`;
+        return cache === undefined ? payload : (cache[position] = flat(payload));
+      }
       case "set": {
+        const cache = this.setHeadCache;
+        if (cache !== undefined) {
+          let head = cache[position];
+          if (head === "") {
+            const k = this.keyBytes(position);
+            head = cache[position] = flat(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${(this.values.size as { size: number }).size}\r\n`);
+          }
+          return head + this.values.next(this.rng) + "\r\n";
+        }
+        const key = this.keys.nameAt(position);
+        const k = this.prefixAscii ? key : toByteString(key);
         const v = this.values.next(this.rng);
         const ttl = this.mix.ttlMs;
-        if (!ttl) return { payload: `*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`, slot, cls: e.cls, key };
+        if (!ttl) return `*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`;
         const px = String(ttl.min + this.rng.int(ttl.max - ttl.min + 1));
-        return { payload: encodeCommand(["SET", key, v, "PX", px]), slot, cls: e.cls, key };
+        return encodeCommand(["SET", key, v, "PX", px]);
       }
       case "incr":
-        return { payload: encodeCommand(["INCR", this.keys.counterKey(key)]), slot, cls: e.cls, key };
+        return encodeCommand(["INCR", this.keys.counterKey(this.keys.nameAt(position))]);
       case "append":
-        return { payload: encodeCommand(["APPEND", key, this.values.next(this.rng)]), slot, cls: e.cls, key };
+        return encodeCommand(["APPEND", this.keys.nameAt(position), this.values.next(this.rng)]);
       case "mset": {
-        const group = this.keys.groupKeys(key, this.mix.multiKeys);
+        const group = this.keys.groupKeys(this.keys.nameAt(position), this.mix.multiKeys);
         const args = ["MSET"];
         for (const g of group) args.push(g, this.values.next(this.rng));
-        return { payload: encodeCommand(args), slot, cls: e.cls, key };
+        return encodeCommand(args);
       }
       case "mget":
-        return { payload: encodeCommand(["MGET", ...this.keys.groupKeys(key, this.mix.multiKeys)]), slot, cls: e.cls, key };
+        return encodeCommand(["MGET", ...this.keys.groupKeys(this.keys.nameAt(position), this.mix.multiKeys)]);
     }
+  }
+
+  /** the key at `position` as a byte string */
+  private keyBytes(position: number): string {
+    const key = this.keys.nameAt(position);
+    return this.prefixAscii ? key : toByteString(key);
   }
 
   private template(tokens: string[], key: string): string {
     const args = tokens.map((t) => (t === "__key__" ? key : t === "__data__" ? this.values.next(this.rng) : t));
     return encodeCommand(args);
   }
+}
+
+/** a flat copy of a concatenated string (a cached string is copied often: one piece, not a tree) */
+function flat(s: string): string {
+  return Buffer.from(s, "latin1").toString("latin1");
 }
