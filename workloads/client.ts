@@ -15,10 +15,12 @@
 import net from "node:net";
 import { HarnessError } from "../harness/errors.ts";
 import { ClientError } from "./errors.ts";
+import type { OpClass } from "./metrics-types.ts";
 import { RespError, RespParser, encodeCommand, type Reply } from "./resp.ts";
 import { SLOT_COUNT } from "./slots.ts";
 
-export type ReplyCallback = (err: Error | null, reply: Reply) => void;
+/** `cmd` is the command the reply belongs to: one callback can serve every op, its data riding on the command */
+export type ReplyCallback = (err: Error | null, reply: Reply, cmd: Command) => void;
 
 export interface ClusterClientOptions {
   /** "host:port" of any cluster nodes */
@@ -51,19 +53,48 @@ export interface ClientStats {
 
 const ASKING = encodeCommand(["ASKING"]);
 
-class Pending {
-  redirects = 0;
+/**
+ * One command in flight. A plain class (no field initialisers, no subclasses): one
+ * is made per op, and V8 builds these fastest.
+ */
+export class Command {
+  /** the RESP encoding, as a byte string (see resp.ts `encodeCommand`) */
+  payload: string;
+  slot: number;
+  conn: number;
+  cb: ReplyCallback;
+  redirects: number;
   /** the caller ignores reply values: bulk strings are skipped, not decoded */
-  raw = false;
+  raw: boolean;
   /** the reply must be swallowed (ASKING's +OK, or the command already timed out) */
-  discard = false;
-  deadline = 0;
-  constructor(
-    public payload: string,
-    public slot: number,
-    public conn: number,
-    public cb: ReplyCallback,
-  ) {}
+  discard: boolean;
+  /** reply deadline (performance.now() ms), set when the command is handed to the socket */
+  deadline: number;
+  // Load-op bookkeeping, never read by the client: a load executor's one shared
+  // callback finds its op's context here instead of in a closure per op.
+  /** ms on the run clock: intended start (open loop) and send */
+  intended: number;
+  sent: number;
+  cls: OpClass;
+  migrating: boolean;
+  /** the executor's logical connection */
+  lane: number;
+
+  constructor(payload: string, slot: number, conn: number, cb: ReplyCallback) {
+    this.payload = payload;
+    this.slot = slot;
+    this.conn = conn;
+    this.cb = cb;
+    this.redirects = 0;
+    this.raw = false;
+    this.discard = false;
+    this.deadline = Infinity;
+    this.intended = 0;
+    this.sent = 0;
+    this.cls = "read";
+    this.migrating = false;
+    this.lane = 0;
+  }
 }
 
 /** FIFO of in-flight commands on one socket (replies come back in order). */
@@ -111,9 +142,9 @@ class NodeConn {
   private socket: net.Socket | undefined;
   private readonly parser: RespParser;
   /** handed to the socket (or about to be, see `unflushed`), awaiting replies */
-  readonly inflight = new Fifo<Pending>();
+  readonly inflight = new Fifo<Command>();
   /** commands waiting for the connection to come up (never sent) */
-  private waiting: Pending[] = [];
+  private waiting: Command[] = [];
   private out = "";
   /** the last `unflushed` inflight entries are still in `out`, not yet on the socket */
   private unflushed = 0;
@@ -132,7 +163,7 @@ class NodeConn {
     );
   }
 
-  write(p: Pending): void {
+  write(p: Command): void {
     if (this.state === "ready") {
       this.enqueue(p);
       return;
@@ -148,15 +179,15 @@ class NodeConn {
   }
 
   /** ASKING + command, back to back on this socket */
-  writeAsking(p: Pending): void {
-    const asking = new Pending(ASKING, p.slot, p.conn, noop);
+  writeAsking(p: Command): void {
+    const asking = new Command(ASKING, p.slot, p.conn, noop);
     asking.discard = true;
     this.write(asking);
     this.write(p);
   }
 
-  private enqueue(p: Pending): void {
-    p.deadline = performance.now() + this.client.timeoutMs;
+  private enqueue(p: Command): void {
+    p.deadline = Infinity; // set when it is handed to the socket
     this.out += p.payload;
     this.inflight.push(p);
     this.unflushed++;
@@ -165,7 +196,12 @@ class NodeConn {
 
   flush(): void {
     this.dirty = false;
-    if (this.out === "" || !this.socket) return;
+    if (this.unflushed === 0 || !this.socket) return;
+    // the reply timeout runs from the moment the command is handed to the socket
+    // (one clock read per write, not per command)
+    const deadline = performance.now() + this.client.timeoutMs;
+    const q = this.inflight;
+    for (let i = q.length - this.unflushed; i < q.length; i++) q.at(i)!.deadline = deadline;
     this.socket.write(this.out, "latin1");
     this.client.stats.socketWrites++;
     this.client.stats.commandsWritten += this.unflushed;
@@ -184,6 +220,8 @@ class NodeConn {
       onread: {
         buffer: this.readBuffer,
         callback: (n: number, buf: Uint8Array): boolean => {
+          // one clock read per socket read: the time every reply in it arrived
+          this.client.replyAt = performance.now();
           try {
             this.parser.feed(Buffer.from(buf.buffer, buf.byteOffset, n));
           } catch (e) {
@@ -259,7 +297,7 @@ class NodeConn {
     // time out the overdue ones, then drop the socket (bounded memory, like most
     // clients); the rest get a connection error. Callbacks run after the socket is
     // gone so that follow-up commands do not land on it.
-    const overdue: Pending[] = [];
+    const overdue: Command[] = [];
     for (let i = 0; i < this.inflight.length; i++) {
       const p = this.inflight.at(i)!;
       if (p.discard || p.deadline > now) continue;
@@ -277,7 +315,7 @@ class NodeConn {
   }
 }
 
-function firstLive(q: Fifo<Pending>): Pending | undefined {
+function firstLive(q: Fifo<Command>): Command | undefined {
   for (let i = 0; i < q.length; i++) {
     const p = q.at(i)!;
     if (!p.discard) return p;
@@ -311,6 +349,11 @@ export function parseAddr(addr: string): { host: string; port: number } {
 
 export class ClusterClient {
   readonly stats: ClientStats = { moved: 0, ask: 0, tryagain: 0, clusterdown: 0, timeouts: 0, connectionErrors: 0, slotRefreshes: 0, socketWrites: 0, commandsWritten: 0 };
+  /**
+   * performance.now() when the reply or error now being handed to a callback arrived:
+   * the socket read that brought the reply, or when the error was decided.
+   */
+  replyAt = 0;
   readonly timeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly reconnectDelayMs: number;
@@ -358,18 +401,24 @@ export class ClusterClient {
    * `raw`: the callback does not look at reply values (bulk strings come back as "").
    */
   send(payload: string, slot: number, conn: number, cb: ReplyCallback, raw = false): void {
-    const p = new Pending(payload, slot, conn % this.connsPerNode, cb);
+    const p = new Command(payload, slot, conn, cb);
     p.raw = raw;
+    this.dispatch(p);
+  }
+
+  /** Sends a command the caller built (the load executors fill its per-op fields and share one callback). */
+  dispatch(cmd: Command): void {
+    cmd.conn = cmd.conn % this.connsPerNode;
     if (this.closed) {
-      this.failLater(p, new ClientError("connection", false, "client closed"));
+      this.failLater(cmd, new ClientError("connection", false, "client closed"));
       return;
     }
-    const node = this.owners[slot] ?? this.anyNode();
+    const node = this.owners[cmd.slot] ?? this.anyNode();
     if (!node) {
-      this.failLater(p, new ClientError("connection", false, `no node known for slot ${slot}`));
+      this.failLater(cmd, new ClientError("connection", false, `no node known for slot ${cmd.slot}`));
       return;
     }
-    node.conns[p.conn].write(p);
+    node.conns[cmd.conn].write(cmd);
   }
 
   /** Promise form for occasional commands. Rejects with RespError or ClientError. */
@@ -382,7 +431,7 @@ export class ClusterClient {
   /** Sends to one node by address (not slot-routed; redirects still followed). */
   callNode(addr: string, args: readonly string[]): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const p = new Pending(encodeCommand(args), -1, 0, (err, reply) => (err ? reject(err) : resolve(reply)));
+      const p = new Command(encodeCommand(args), -1, 0, (err, reply) => (err ? reject(err) : resolve(reply)));
       this.nodeFor(addr).conns[0].write(p);
     });
   }
@@ -432,7 +481,7 @@ export class ClusterClient {
     for (const c of list) c.flush();
   };
 
-  handleReply(p: Pending, reply: Reply, from: NodeConn): void {
+  handleReply(p: Command, reply: Reply, from: NodeConn): void {
     if (reply instanceof RespError) {
       const code = reply.code;
       if (code === "MOVED" || code === "ASK") {
@@ -456,24 +505,25 @@ export class ClusterClient {
         }
       } else if (code === "TRYAGAIN") this.stats.tryagain++;
       else if (code === "CLUSTERDOWN") this.stats.clusterdown++;
-      p.cb(reply, null);
+      p.cb(reply, null, p);
       return;
     }
-    p.cb(null, reply);
+    p.cb(null, reply, p);
   }
 
   /**
    * Errors found while sending are reported from a later macrotask: a caller that
    * sends again from its callback must not recurse, nor starve I/O with nextTicks.
    */
-  failLater(p: Pending, err: ClientError): void {
+  failLater(p: Command, err: ClientError): void {
     setImmediate(() => this.finishError(p, err));
   }
 
-  finishError(p: Pending, err: ClientError, isTimeout = false): void {
+  finishError(p: Command, err: ClientError, isTimeout = false): void {
+    this.replyAt = performance.now();
     if (isTimeout) this.stats.timeouts++;
     else this.stats.connectionErrors++;
-    p.cb(err, null);
+    p.cb(err, null, p);
   }
 
   scheduleRefresh(): void {

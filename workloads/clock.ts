@@ -9,6 +9,8 @@ export interface RunClock {
   nowMs(): number;
   /** integer ns since the origin (history `t`) */
   nowNs(): number;
+  /** `nowMs()` is `performance.now() + perfOffsetMs` on this thread (converts a performance.now() reading taken earlier) */
+  readonly perfOffsetMs: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export function createClock(originNs: bigint = process.hrtime.bigint()): RunCloc
   const offsetMs = Number(process.hrtime.bigint() - originNs) / 1e6 - performance.now();
   return {
     originNs,
+    perfOffsetMs: offsetMs,
     nowMs: () => performance.now() + offsetMs,
     nowNs: () => Math.round((performance.now() + offsetMs) * 1e6),
   };

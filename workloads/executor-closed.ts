@@ -1,15 +1,18 @@
 // Closed loop: `connections` x `pipeline` ops in flight, each replaced as soon as it
 // completes (memtier / valkey-benchmark style). Latency = service time = completion - send.
 import type { Home } from "./affinity.ts";
+import { Command } from "./client.ts";
 import { ClientError } from "./errors.ts";
 import type { ExecutorContext } from "./executor-types.ts";
 import type { Rng } from "./prng.ts";
+import type { Reply } from "./resp.ts";
 
 /** after a connection error that happened before sending, wait a little instead of spinning */
 const BACKOFF_MS = 10;
 
 /** a logical connection: its socket index and, with affinity, the keys of its home primary */
 interface Lane {
+  index: number;
   conn: number;
   positions?: Uint32Array;
 }
@@ -28,9 +31,10 @@ export class ClosedLoopExecutor {
   ) {
     if (affinity) {
       // connections homed on a primary use that primary's sockets 0, 1, 2, ...
-      this.lanes = affinity.homes.flatMap((h, i) => Array.from({ length: affinity.counts[i] }, (_, j) => ({ conn: j, positions: h.positions })));
+      const lanes = affinity.homes.flatMap((h, i) => Array.from({ length: affinity.counts[i] }, (_, j) => ({ conn: j, positions: h.positions })));
+      this.lanes = lanes.map((l, index) => ({ index, ...l }));
     } else {
-      this.lanes = Array.from({ length: ctx.connections }, (_, c) => ({ conn: c }));
+      this.lanes = Array.from({ length: ctx.connections }, (_, c) => ({ index: c, conn: c }));
     }
   }
 
@@ -49,19 +53,29 @@ export class ClosedLoopExecutor {
   /** `sent`: now, or the completion time of the op this one replaces (the same instant) */
   private issue(lane: Lane, sent: number): void {
     if (this.stopped) return;
-    const { client, ops, recorder, migrating, clock, windows } = this.ctx;
-    const op = lane.positions ? ops.at(lane.positions[this.rng.int(lane.positions.length)]) : ops.next();
-    const isMigrating = migrating[op.slot] === 1;
-    const cls = op.cls;
+    const { client, ops, migrating } = this.ctx;
+    if (lane.positions) ops.prepare(lane.positions[this.rng.int(lane.positions.length)]);
+    else ops.prepareNext();
+    const op = new Command(ops.payload, ops.slot, lane.conn, this.completed);
+    op.raw = true;
+    op.sent = sent;
+    op.cls = ops.cls;
+    op.migrating = migrating[ops.slot] === 1;
+    op.lane = lane.index;
     this.inflightCount++;
-    client.send(op.payload, op.slot, lane.conn, (err) => {
-      const done = clock.nowMs();
-      windows.maybeRotate(done);
-      const us = (done - sent) * 1000;
-      recorder.record(us, us, cls, isMigrating, err ? this.ctx.errorClass(err) : undefined);
-      this.inflightCount--;
-      if (err instanceof ClientError && !err.sent) setTimeout(() => this.issue(lane, clock.nowMs()), BACKOFF_MS);
-      else this.issue(lane, done);
-    }, true);
+    client.dispatch(op);
   }
+
+  /** every op's callback (per-op data is on the command) */
+  private readonly completed = (err: Error | null, _reply: Reply, op: Command): void => {
+    const { client, clock, windows, recorder } = this.ctx;
+    const done = client.replyAt + clock.perfOffsetMs; // when the reply arrived
+    windows.maybeRotate(done);
+    const us = (done - op.sent) * 1000;
+    recorder.record(us, us, op.cls, op.migrating, err ? this.ctx.errorClass(err) : undefined);
+    this.inflightCount--;
+    const lane = this.lanes[op.lane];
+    if (err instanceof ClientError && !err.sent) setTimeout(() => this.issue(lane, clock.nowMs()), BACKOFF_MS);
+    else this.issue(lane, done);
+  };
 }

@@ -4,7 +4,9 @@
 // cap is reached, due ops wait: they are sent late (counted, and their wait is part
 // of their latency) or, once overdue by more than the timeout, dropped (counted).
 import type { WorkerArrivals } from "./arrival.ts";
+import { Command } from "./client.ts";
 import type { ExecutorContext } from "./executor-types.ts";
+import type { Reply } from "./resp.ts";
 
 export class OpenLoopExecutor {
   private issued = 0;
@@ -77,21 +79,29 @@ export class OpenLoopExecutor {
 
   /** `capped`: the op waited for the in-flight cap (late, but not the harness's scheduling lag) */
   private send(intended: number, now: number, capped: boolean): void {
-    const { client, ops, recorder, migrating, clock, windows, connections } = this.ctx;
-    const op = ops.next();
+    const { client, ops, recorder, migrating, connections } = this.ctx;
+    ops.prepareNext();
     const lag = now - intended;
     if (!capped) recorder.recordSchedulingLag(lag * 1000);
     if (lag > this.lateToleranceMs) recorder.late++;
-    const isMigrating = migrating[op.slot] === 1;
-    const cls = op.cls;
     this.inflightCount++;
     this.conn = (this.conn + 1) % connections;
-    client.send(op.payload, op.slot, this.conn, (err) => {
-      const done = clock.nowMs();
-      windows.maybeRotate(done);
-      recorder.record((done - intended) * 1000, (done - now) * 1000, cls, isMigrating, err ? this.ctx.errorClass(err) : undefined);
-      this.inflightCount--;
-      this.pump();
-    }, true);
+    const op = new Command(ops.payload, ops.slot, this.conn, this.completed);
+    op.raw = true;
+    op.intended = intended;
+    op.sent = now;
+    op.cls = ops.cls;
+    op.migrating = migrating[ops.slot] === 1;
+    client.dispatch(op);
   }
+
+  /** every op's callback (per-op data is on the command) */
+  private readonly completed = (err: Error | null, _reply: Reply, op: Command): void => {
+    const { client, clock, windows, recorder } = this.ctx;
+    const done = client.replyAt + clock.perfOffsetMs; // when the reply arrived
+    windows.maybeRotate(done);
+    recorder.record((done - op.intended) * 1000, (done - op.sent) * 1000, op.cls, op.migrating, err ? this.ctx.errorClass(err) : undefined);
+    this.inflightCount--;
+    this.pump();
+  };
 }
