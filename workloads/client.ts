@@ -223,7 +223,7 @@ class NodeConn {
           // one clock read per socket read: the time every reply in it arrived
           this.client.replyAt = performance.now();
           try {
-            this.parser.feed(Buffer.from(buf.buffer, buf.byteOffset, n));
+            this.parser.feed(buf as Buffer, n); // buf is readBuffer: no view per read
           } catch (e) {
             socket.destroy(e as Error);
           }
@@ -482,7 +482,8 @@ export class ClusterClient {
   };
 
   handleReply(p: Command, reply: Reply, from: NodeConn): void {
-    if (reply instanceof RespError) {
+    // typeof first: the common replies (strings, numbers) skip the instanceof call
+    if (typeof reply === "object" && reply instanceof RespError) {
       const code = reply.code;
       if (code === "MOVED" || code === "ASK") {
         if (code === "MOVED") this.stats.moved++;

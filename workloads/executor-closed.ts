@@ -75,7 +75,7 @@ export class ClosedLoopExecutor {
     recorder.record(us, us, op.cls, op.migrating, err ? this.ctx.errorClass(err) : undefined);
     this.inflightCount--;
     const lane = this.lanes[op.lane];
-    if (err instanceof ClientError && !err.sent) setTimeout(() => this.issue(lane, clock.nowMs()), BACKOFF_MS);
+    if (err !== null && err instanceof ClientError && !err.sent) setTimeout(() => this.issue(lane, clock.nowMs()), BACKOFF_MS);
     else this.issue(lane, done);
   };
 }

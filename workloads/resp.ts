@@ -40,6 +40,7 @@ export function encodeCommand(args: readonly string[]): string {
 }
 
 const INCOMPLETE = Symbol("incomplete");
+const EMPTY = Buffer.alloc(0);
 interface ArrayFrame {
   arr: Reply[];
   idx: number;
@@ -53,6 +54,8 @@ interface ArrayFrame {
  */
 export class RespParser {
   private buf: Buffer = Buffer.alloc(0);
+  /** bytes of `buf` that hold data (a chunk may be a larger reused buffer) */
+  private end = 0;
   private pos = 0;
   private stack: ArrayFrame[] = [];
   private pending: Buffer[] = [];
@@ -78,6 +81,7 @@ export class RespParser {
 
   reset(): void {
     this.buf = Buffer.alloc(0);
+    this.end = 0;
     this.pos = 0;
     this.stack = [];
     this.pending = [];
@@ -86,16 +90,20 @@ export class RespParser {
     this.decided = false;
   }
 
-  feed(chunk: Buffer): void {
-    if (this.need > 0 && this.buf.length + this.pendingLen + chunk.length < this.need) {
-      this.pending.push(this.transient ? Buffer.from(chunk) : chunk);
-      this.pendingLen += chunk.length;
+  /** parses `chunk[0, length)` (default: all of it) */
+  feed(chunk: Buffer, length = chunk.length): void {
+    if (this.need > 0 && this.end + this.pendingLen + length < this.need) {
+      const part = chunk.subarray(0, length);
+      this.pending.push(this.transient ? Buffer.from(part) : part);
+      this.pendingLen += length;
       return;
     }
-    if (this.pos < this.buf.length || this.pending.length > 0) {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.pending, chunk]);
+    if (this.pos < this.end || this.pending.length > 0) {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos, this.end), ...this.pending, chunk.subarray(0, length)]);
+      this.end = this.buf.length;
     } else {
       this.buf = chunk;
+      this.end = length;
     }
     this.pos = 0;
     this.pending = [];
@@ -106,15 +114,18 @@ export class RespParser {
 
   private parseAll(): void {
     const buf = this.buf;
-    while (this.pos < buf.length) {
+    const end = this.end;
+    while (this.pos < end) {
       const start = this.pos;
       if (!this.decided) {
         this.skipping = this.skipValues !== undefined && this.skipValues();
         this.decided = true; // once per top-level reply, even when it spans chunks
       }
-      let value = this.parseElement(buf);
+      let value = this.parseElement(buf, end);
       if (value === INCOMPLETE) {
-        this.buf = this.transient ? Buffer.from(buf.subarray(start)) : buf.subarray(start);
+        const rest = buf.subarray(start, end);
+        this.buf = this.transient ? Buffer.from(rest) : rest;
+        this.end = this.buf.length;
         if (this.need > 0) this.need -= start;
         this.pos = 0;
         return;
@@ -136,16 +147,16 @@ export class RespParser {
         this.onReply(value as Reply);
       }
     }
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
+    this.end = 0;
     this.pos = 0;
   }
 
   /** One element: a complete scalar, `undefined` after pushing an array frame, or INCOMPLETE. */
-  private parseElement(buf: Buffer): Reply | undefined | typeof INCOMPLETE {
+  private parseElement(buf: Buffer, len: number): Reply | undefined | typeof INCOMPLETE {
     const p = this.pos;
     // header lines are short: a plain scan beats a native indexOf call
     let lineEnd = p + 1;
-    const len = buf.length;
     while (lineEnd < len && buf[lineEnd] !== 13) lineEnd++;
     if (lineEnd + 1 >= len) return INCOMPLETE;
     const type = buf[p];
@@ -161,19 +172,19 @@ export class RespParser {
         this.pos = lineEnd + 2;
         return parseIntAt(buf, p + 1, lineEnd);
       case 36: { // '$'
-        const len = parseIntAt(buf, p + 1, lineEnd);
-        if (len < 0) {
+        const size = parseIntAt(buf, p + 1, lineEnd);
+        if (size < 0) {
           this.pos = lineEnd + 2;
           return null;
         }
         const dataStart = lineEnd + 2;
-        const end = dataStart + len;
-        if (end + 2 > buf.length) {
-          this.need = end + 2;
+        const dataEnd = dataStart + size;
+        if (dataEnd + 2 > len) {
+          this.need = dataEnd + 2;
           return INCOMPLETE;
         }
-        this.pos = end + 2;
-        return this.skipping ? "" : buf.toString("utf8", dataStart, end);
+        this.pos = dataEnd + 2;
+        return this.skipping ? "" : buf.toString("utf8", dataStart, dataEnd);
       }
       case 42: { // '*'
         const n = parseIntAt(buf, p + 1, lineEnd);
