@@ -79,6 +79,9 @@ export async function runStages(ctx: StageContext): Promise<void> {
   const workload: WorkloadHandle = await startWorkload({ cluster, scenario, migratingSlots: state.migratingSlots, signal, clock: ctx.clock, intervalLogPath: `${ctx.dir}/latency.hlog` });
   state.files.latencyLog = "latency.hlog";
   let liveBaselineUs: number | undefined;
+  // the latency check's baseline phase (normalized: explicit, else "baseline", else the first)
+  const names = scenario.phases.map((p) => p.name);
+  const baselinePhase = String(scenario.checks.latency?.baselinePhase ?? (names.includes("baseline") ? "baseline" : names[0]));
   workload.onWindow((w) => {
     state.windows.push(w);
     emit({ kind: "window", window: w, baselineP99Us: liveBaselineUs });
@@ -104,7 +107,7 @@ export async function runStages(ctx: StageContext): Promise<void> {
         await sleep(phase.durationMs ?? 0, signal);
       }
       state.phases.push({ name: phase.name, startMs, endMs: now() });
-      if (i === 0) liveBaselineUs = baselineOf(state.windows, startMs, now());
+      if (phase.name === baselinePhase) liveBaselineUs = baselineOf(state.windows, startMs, now());
     }
     if (migrationDone) await migrationDone;
   } finally {
@@ -152,7 +155,7 @@ function runRecordOf(state: RunState): RunRecordForChecks {
   return { windows, phases, migration, migrationEvents, faults, migratingSlots, topologySamples };
 }
 
-/** The live baseline (view, adaptive budget): the median window p99 of the first phase's whole windows, as the latency check takes it. */
+/** The live baseline (view, adaptive budget): the median window p99 of the baseline phase's whole windows, as the latency check takes it. */
 function baselineOf(windows: RunState["windows"], from: number, to: number): number | undefined {
   return baselineP99(windows.filter((w) => w.startMs >= from && w.startMs + w.durationMs <= to + 1));
 }

@@ -96,7 +96,7 @@ export interface StrategyContext {
   outDir?: string;
   /** live p99 of client ops in µs over the last window, for adaptive throttling */
   liveP99Us?: () => number | undefined;
-  /** the run's baseline p99 in µs (median window p99 of the first phase), once known */
+  /** the run's baseline p99 in µs (median window p99 of the baseline phase), once known */
   baselineP99Us?: () => number | undefined;
 }
 

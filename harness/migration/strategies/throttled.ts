@@ -30,7 +30,7 @@ export function resolveBudgetUs(a: NonNullable<ThrottledParams["adaptive"]>, bas
   if (a.budgetFactor === undefined) return a.budgetUs;
   if (baselineP99Us === undefined || !(baselineP99Us > 0)) {
     if (a.budgetUs > 0) return a.budgetUs;
-    throw new UsageError("migration.params.adaptive.p99BudgetFactor: the run has no baseline p99 to multiply (the migration starts in the first phase, or it saw no ops); add a first phase without migration, or give p99BudgetMs");
+    throw new UsageError("migration.params.adaptive.p99BudgetFactor: the run has no baseline p99 to multiply (the baseline phase has not ended when the migration starts, or it saw no ops); start the migration after the baseline phase, or give p99BudgetMs");
   }
   return Math.max(a.budgetUs, a.budgetFactor * baselineP99Us);
 }
