@@ -63,6 +63,8 @@ export class SlotMoveError extends Error {
 }
 
 export interface SlotMoveHooks {
+  /** called before each slot is opened; may wait (pacing: a slot's SETSLOT round has a cost of its own) */
+  beforeSlot?(slot: number): Promise<void>;
   /** keys to ask GETKEYSINSLOT for next (default: the pipeline parameter) */
   batchSize?(): number;
   /** called with each batch before MIGRATE; may wait (pacing) */
@@ -160,6 +162,7 @@ export async function setSlotOwner(access: NodeAccess, slot: number, target: Nod
 
 /** One slot, the valkey-cli way. Returns the number of keys migrated. */
 export async function moveSlot(access: NodeAccess, slot: number, source: NodeRef, target: NodeRef, p: LegacyParams, hooks: SlotMoveHooks = {}): Promise<number> {
+  await hooks.beforeSlot?.(slot);
   if (!hooks.alreadyOpen) {
     await step("CLUSTER SETSLOT IMPORTING", slot, target, () => access.client(target).call("CLUSTER", "SETSLOT", slot, "IMPORTING", source.id));
     await step("CLUSTER SETSLOT MIGRATING", slot, source, () => access.client(source).call("CLUSTER", "SETSLOT", slot, "MIGRATING", target.id));

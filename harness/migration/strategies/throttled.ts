@@ -113,6 +113,9 @@ export const throttled: MigrationStrategy = {
           parallel: p.parallel,
           hooks: {
             batchSize: sizer && (() => sizer.size),
+            // a slot costs one unit of the keys/s limit on top of its keys: on datasets of few
+            // keys a slot, the SETSLOT round on every primary (each saving nodes.conf) is the load
+            beforeSlot: p.adaptive || p.maxKeysPerSec ? () => sleep(keysLimit.reserve(1, performance.now()), ctx.signal) : undefined,
             afterBatch: (keys, ms) => {
               keysSinceDecision += keys;
               sizer?.record(keys, ms);
