@@ -14,7 +14,21 @@ const BACKOFF_MS = 10;
 interface Lane {
   index: number;
   conn: number;
-  positions?: Uint32Array;
+  /** with affinity: [position, slot] pairs of the home's keys (shared by its lanes) */
+  keys?: Uint32Array;
+}
+
+/**
+ * A home's keys as [position, slot] pairs: a draw reads one place in memory
+ * rather than the position list and then the key space's slot table.
+ */
+function keyPairs(positions: Uint32Array, slotAt: (position: number) => number): Uint32Array {
+  const pairs = new Uint32Array(positions.length * 2);
+  for (let i = 0; i < positions.length; i++) {
+    pairs[2 * i] = positions[i];
+    pairs[2 * i + 1] = slotAt(positions[i]);
+  }
+  return pairs;
 }
 
 export class ClosedLoopExecutor {
@@ -31,7 +45,10 @@ export class ClosedLoopExecutor {
   ) {
     if (affinity) {
       // connections homed on a primary use that primary's sockets 0, 1, 2, ...
-      const lanes = affinity.homes.flatMap((h, i) => Array.from({ length: affinity.counts[i] }, (_, j) => ({ conn: j, positions: h.positions })));
+      const lanes = affinity.homes.flatMap((h, i) => {
+        const keys = keyPairs(h.positions, (p) => ctx.keys.slotAt(p));
+        return Array.from({ length: affinity.counts[i] }, (_, j) => ({ conn: j, keys }));
+      });
       this.lanes = lanes.map((l, index) => ({ index, ...l }));
     } else {
       this.lanes = Array.from({ length: ctx.connections }, (_, c) => ({ index: c, conn: c }));
@@ -54,8 +71,11 @@ export class ClosedLoopExecutor {
   private issue(lane: Lane, sent: number): void {
     if (this.stopped) return;
     const { client, ops, migrating } = this.ctx;
-    if (lane.positions) ops.prepare(lane.positions[this.rng.int(lane.positions.length)]);
-    else ops.prepareNext();
+    const pairs = lane.keys;
+    if (pairs !== undefined) {
+      const i = this.rng.int(pairs.length >>> 1) << 1;
+      ops.prepare(pairs[i], pairs[i + 1]);
+    } else ops.prepareNext();
     const op = new Command(ops.payload, ops.slot, lane.conn, this.completed);
     op.raw = true;
     op.sent = sent;

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeySpace, ZipfSampler, resolveKeySpace } from "./keyspace.ts";
+import { KeySpace, ZipfSampler, decimal, resolveKeySpace } from "./keyspace.ts";
 import { Rng } from "./prng.ts";
 import { keySlot } from "./slots.ts";
 
@@ -78,5 +79,19 @@ describe("key spaces", () => {
     expect(() => resolveKeySpace({ count: 0 })).toThrow(/keySpace.count/);
     expect(() => resolveKeySpace({ hashTag: "a", slots: [1] })).toThrow(/cannot be combined/);
     expect(() => resolveKeySpace({ min: 5, max: 2 })).toThrow(/keySpace.max/);
+  });
+
+  it("name keys as prefix + decimal index (with the hash tag when given), whatever the index", () => {
+    fc.assert(
+      fc.property(fc.maxSafeNat(), (n) => {
+        expect(decimal(n)).toBe(String(n));
+      }),
+      { numRuns: 2000 },
+    );
+    for (const n of [0, 9, 10, 999, 1000, 1001, 999_999, 1_000_000, 1_000_007, 2 ** 32, Number.MAX_SAFE_INTEGER]) expect(decimal(n)).toBe(String(n));
+    const plain = new KeySpace(resolveKeySpace({ prefix: "p:", min: 998, count: 5000 }), new Rng(1));
+    expect([0, 1, 2, 4999].map((p) => plain.nameAt(p))).toEqual(["p:998", "p:999", "p:1000", "p:5997"]);
+    const tagged = new KeySpace(resolveKeySpace({ prefix: "p:", hashTag: "t", count: 3 }), new Rng(1));
+    expect(tagged.nameAt(2)).toBe("p:{t}2");
   });
 });

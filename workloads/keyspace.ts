@@ -163,10 +163,14 @@ function helper2(x: number): number {
 export class KeySpace {
   /** number of distinct keys */
   readonly size: number;
-  /** names are cached for spaces up to 500k keys (number-to-string conversion is a hot spot) */
-  private readonly names_: string[] | undefined;
-  /** slot of each cached name + 1 (0 = not computed yet) */
+  /**
+   * slot of each key + 1 (0 = not computed yet), for spaces up to 1M keys. Names are
+   * not cached: making one from small digit tables is cheaper than fetching a
+   * cached string from a random place in a large heap.
+   */
   private readonly slots_: Uint16Array | undefined;
+  /** what precedes the index in every name (undefined: it depends on the key, tag mode) */
+  private readonly fixedHead: string | undefined;
   private readonly indices: Float64Array | undefined;
   private readonly zipf: ZipfSampler | undefined;
   private seq: number;
@@ -182,9 +186,8 @@ export class KeySpace {
   ) {
     if (spec.slots && spec.slotKeys === "scan") this.indices = scanIndices(spec.prefix, spec.min, spec.count, spec.slots);
     this.size = spec.count;
-    // filled, not `new Array(n)`: large holey arrays fall into slow dictionary mode
-    this.names_ = this.size <= 500_000 ? new Array<string>(this.size).fill("") : undefined;
-    this.slots_ = this.names_ ? new Uint16Array(this.size) : undefined;
+    this.slots_ = this.size <= SLOT_CACHE_KEYS ? new Uint16Array(this.size) : undefined;
+    this.fixedHead = spec.hashTag !== undefined ? `${spec.prefix}{${spec.hashTag}}` : spec.slots && spec.slotKeys === "tag" ? undefined : spec.prefix;
     this.zipf = spec.pattern === "zipf" ? new ZipfSampler(this.size, spec.zipfExponent) : undefined;
     this.seq = stream % this.size;
     this.stride = Math.max(1, streams);
@@ -219,7 +222,7 @@ export class KeySpace {
     return this.nameAt(this.nextPosition());
   }
 
-  /** slot of the key at a position (cached with the name) */
+  /** slot of the key at a position (cached) */
   slotAt(position: number): number {
     if (this.slots_ === undefined) return keySlot(this.nameAt(position));
     const s = this.slots_[position];
@@ -234,21 +237,12 @@ export class KeySpace {
     return this.indices ? this.indices[position] : this.spec.min + position;
   }
 
+  /** `prefix<i>`, `prefix{hashTag}<i>` or, in tag mode, `prefix{slotTag}<i>` */
   nameAt(position: number): string {
-    if (this.names_ !== undefined) {
-      const cached = this.names_[position];
-      if (cached !== "") return cached;
-      return (this.names_[position] = this.makeName(position));
-    }
-    return this.makeName(position);
-  }
-
-  private makeName(position: number): string {
     const i = this.indexAt(position);
-    const { prefix, hashTag, slots, slotKeys } = this.spec;
-    if (hashTag !== undefined) return `${prefix}{${hashTag}}${i}`;
-    if (slots && slotKeys === "tag") return `${prefix}{${slotTag(slots[i % slots.length])}}${i}`;
-    return prefix + i;
+    if (this.fixedHead !== undefined) return this.fixedHead + decimal(i);
+    const slots = this.spec.slots!;
+    return `${this.spec.prefix}{${slotTag(slots[i % slots.length])}}${decimal(i)}`;
   }
 
   /**
@@ -276,6 +270,21 @@ export class KeySpace {
   *names(): Generator<string> {
     for (let p = 0; p < this.size; p++) yield this.nameAt(p);
   }
+}
+
+const SLOT_CACHE_KEYS = 1_000_000;
+
+const DIGITS = Array.from({ length: 1000 }, (_, i) => String(i));
+const DIGITS_PADDED = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+
+/**
+ * `String(n)` for an integer n >= 0, from two 1000-entry tables: V8's own
+ * number-to-string cache is small, and a miss costs a runtime call.
+ */
+export function decimal(n: number): string {
+  if (n < 1000) return DIGITS[n];
+  const high = Math.floor(n / 1000);
+  return decimal(high) + DIGITS_PADDED[n - high * 1000];
 }
 
 const scanCache = new Map<string, Float64Array>();

@@ -125,26 +125,26 @@ export interface BuiltOp {
   key: string;
 }
 
-/** per-key strings are cached for key spaces up to this size (like KeySpace's names) */
-const CACHE_KEYS = 500_000;
-
 /**
  * Builds ops from a mix: draws the op by weight, the key from the key space and the
  * value from the value source.
  *
- * Hot path (executors): `prepare(position)` draws the op and sets `payload`, `slot`,
- * `cls` and `key`, allocating nothing but the SET string. GET commands and the
- * key-dependent head of SET commands are cached per key, so a GET is one array
- * read and a SET is `head + value + CRLF` (the value a slice of the pool).
+ * Hot path (executors): `prepare(position)` draws the op and sets `payload`, `slot`
+ * and `cls`, allocating no object. GET and SET (fixed value size, no TTL) are
+ * joined from small per-key-length tables, the key and a slice of the value pool:
+ * nothing per key is kept in memory (on a busy machine a random read from a large
+ * per-key cache costs more than building the string).
  * `next()` / `at()` return the same op as an object.
  */
 export class OpFactory {
   private readonly cumulative: number[];
   private readonly total: number;
   private readonly prefixAscii: boolean;
-  /** per key position: `GET key` / the SET command up to its value; "" until first used */
-  private readonly getCache: string[] | undefined;
-  private readonly setHeadCache: string[] | undefined;
+  /** `*2 $3 GET $<len>` / `*3 $3 SET $<len>` heads by key byte length, built on first use */
+  private readonly getHeads: string[] = [];
+  private readonly setHeads: string[] = [];
+  /** `$<size>` before a SET value when every value has the same size ("" otherwise) */
+  private readonly valueHead: string;
 
   /** the prepared op */
   payload = "";
@@ -162,11 +162,7 @@ export class OpFactory {
     this.cumulative = mix.entries.map((e) => (acc += e.weight));
     this.total = acc;
     this.prefixAscii = isAscii(keys.spec.prefix) && (keys.spec.hashTag === undefined || isAscii(keys.spec.hashTag));
-    const cache = keys.size <= CACHE_KEYS && values.size.kind === "fixed";
-    const uses = (name: BuiltinOp): boolean => mix.entries.some((e) => e.kind === "builtin" && e.name === name);
-    // filled, not `new Array(n)`: large holey arrays fall into slow dictionary mode
-    if (cache && uses("get")) this.getCache = new Array<string>(keys.size).fill("");
-    if (cache && uses("set") && !mix.ttlMs) this.setHeadCache = new Array<string>(keys.size).fill("");
+    this.valueHead = values.size.kind === "fixed" && !mix.ttlMs ? `\r\n$${values.size.size}\r\n` : "";
   }
 
   private pick(): MixEntry {
@@ -182,11 +178,14 @@ export class OpFactory {
     this.prepare(this.keys.nextPosition());
   }
 
-  /** prepares the next op on the key at `position` of the key space (closed-loop node affinity picks it) */
-  prepare(position: number): void {
+  /**
+   * prepares the next op on the key at `position` of the key space (closed-loop node
+   * affinity picks it, and knows its slot)
+   */
+  prepare(position: number, slot = this.keys.slotAt(position)): void {
     const e = this.pick();
     this.position = position;
-    this.slot = this.keys.slotAt(position);
+    this.slot = slot;
     this.cls = e.cls;
     this.payload = e.kind === "template" ? this.template(e.tokens, this.keys.nameAt(position)) : this.build(e.name, position);
   }
@@ -210,30 +209,20 @@ export class OpFactory {
   private build(name: BuiltinOp, position: number): string {
     switch (name) {
       case "get": {
-        const cache = this.getCache;
-        const cached = cache === undefined ? "" : cache[position];
-        if (cached !== "") return cached;
         const k = this.keyBytes(position);
-        const payload = `*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`;
-        return cache === undefined ? payload : (cache[position] = flat(payload));
+        return (this.getHeads[k.length] ??= `*2\r\n$3\r\nGET\r\n$${k.length}\r\n`) + k + "\r\n";
       }
       case "set": {
-        const cache = this.setHeadCache;
-        if (cache !== undefined) {
-          let head = cache[position];
-          if (head === "") {
-            const k = this.keyBytes(position);
-            head = cache[position] = flat(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${(this.values.size as { size: number }).size}\r\n`);
-          }
-          return head + this.values.next(this.rng) + "\r\n";
+        const k = this.keyBytes(position);
+        if (this.valueHead !== "") {
+          const head = (this.setHeads[k.length] ??= `*3\r\n$3\r\nSET\r\n$${k.length}\r\n`);
+          return head + k + this.valueHead + this.values.next(this.rng) + "\r\n";
         }
-        const key = this.keys.nameAt(position);
-        const k = this.prefixAscii ? key : toByteString(key);
         const v = this.values.next(this.rng);
         const ttl = this.mix.ttlMs;
         if (!ttl) return `*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$${v.length}\r\n${v}\r\n`;
         const px = String(ttl.min + this.rng.int(ttl.max - ttl.min + 1));
-        return encodeCommand(["SET", key, v, "PX", px]);
+        return encodeCommand(["SET", this.keys.nameAt(position), v, "PX", px]);
       }
       case "incr":
         return encodeCommand(["INCR", this.keys.counterKey(this.keys.nameAt(position))]);
@@ -260,9 +249,4 @@ export class OpFactory {
     const args = tokens.map((t) => (t === "__key__" ? key : t === "__data__" ? this.values.next(this.rng) : t));
     return encodeCommand(args);
   }
-}
-
-/** a flat copy of a concatenated string (a cached string is copied often: one piece, not a tree) */
-function flat(s: string): string {
-  return Buffer.from(s, "latin1").toString("latin1");
 }
