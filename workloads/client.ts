@@ -97,43 +97,49 @@ export class Command {
   }
 }
 
-/** FIFO of in-flight commands on one socket (replies come back in order). */
-class Fifo<T> {
-  private items: (T | undefined)[] = new Array(64);
+/** FIFO of in-flight commands on one socket (replies come back in order): a ring that doubles when full. */
+export class Fifo<T> {
+  private items: (T | undefined)[] = new Array<T | undefined>(64).fill(undefined);
+  private mask = 63;
   private head = 0;
-  private tail = 0;
+  private count = 0;
   get length(): number {
-    return this.tail - this.head;
+    return this.count;
   }
   push(x: T): void {
-    if (this.tail === this.items.length) {
-      if (this.head > this.items.length / 2) {
-        this.items.copyWithin(0, this.head, this.tail);
-        this.items.fill(undefined, this.tail - this.head);
-        this.tail -= this.head;
-        this.head = 0;
-      } else this.items = this.items.concat(new Array<T | undefined>(this.items.length));
-    }
-    this.items[this.tail++] = x;
+    if (this.count === this.items.length) this.grow();
+    this.items[(this.head + this.count) & this.mask] = x;
+    this.count++;
   }
   shift(): T | undefined {
-    if (this.head === this.tail) return undefined;
+    if (this.count === 0) return undefined;
     const x = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head === this.tail) this.head = this.tail = 0;
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.count--;
     return x;
   }
   peek(): T | undefined {
-    return this.head === this.tail ? undefined : this.items[this.head];
+    return this.count === 0 ? undefined : this.items[this.head];
   }
+  /** the i-th entry from the head (i < length) */
   at(i: number): T | undefined {
-    return this.items[this.head + i];
+    return this.items[(this.head + i) & this.mask];
   }
   drain(): T[] {
-    const out = this.items.slice(this.head, this.tail) as T[];
-    this.items = new Array(64);
-    this.head = this.tail = 0;
+    const out: T[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.at(i)!);
+    this.items = new Array<T | undefined>(64).fill(undefined);
+    this.mask = 63;
+    this.head = this.count = 0;
     return out;
+  }
+  private grow(): void {
+    const next = new Array<T | undefined>(this.items.length * 2).fill(undefined);
+    for (let i = 0; i < this.count; i++) next[i] = this.at(i);
+    this.items = next;
+    this.mask = next.length - 1;
+    this.head = 0;
   }
 }
 

@@ -70,6 +70,29 @@ function workerWindow(worker: number, index: number, values: number[], extra: Pa
   return r.take({ worker, index, startMs: index * 1000, endMs: (index + 1) * 1000, redirects: { MOVED: 1, ASK: 0, TRYAGAIN: 0 }, eventLoop: null, ...extra });
 }
 
+describe("WindowRecorder", () => {
+  it("encodes each distinct histogram once, and in closed-loop mode reports service = latency", () => {
+    const meta = { worker: 0, index: 0, startMs: 0, endMs: 1000, redirects: { MOVED: 0, ASK: 0, TRYAGAIN: 0 }, eventLoop: null };
+    const closed = new WindowRecorder(true);
+    for (const v of [5, 50, 5000]) closed.record(v, 1, "write", false);
+    const c = closed.take(meta).hists;
+    expect(Object.keys(c).sort()).toEqual(["latency", "other", "service", "write"]);
+    expect(new Set(Object.values(c)).size).toBe(1);
+    expect(decodeFromCompressedBase64(c.service!).maxValue).toBe(5003); // top of 5000's bucket
+
+    const open = new WindowRecorder();
+    open.record(100, 40, "read", true);
+    open.record(300, 30, "read", false);
+    const o = open.take(meta).hists;
+    expect(o.latency).toBe(o.read);
+    expect(o.service).not.toBe(o.latency);
+    expect(decodeFromCompressedBase64(o.service!).maxValue).toBe(40);
+    expect(decodeFromCompressedBase64(o.migrating!).totalCount).toBe(1);
+    expect(decodeFromCompressedBase64(o.other!).maxValue).toBe(300);
+    expect(open.take(meta).hists).toEqual({}); // reset
+  });
+});
+
 describe("WindowMerger", () => {
   it("emits a window once every worker reported it, in order, with merged figures", () => {
     const m = new WindowMerger(2);

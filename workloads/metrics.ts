@@ -57,6 +57,15 @@ export class FastHistogram {
     return s;
   }
 
+  /** same recorded values as `o` (then both encode the same) */
+  sameAs(o: FastHistogram): boolean {
+    if (this.total !== o.total || this.lo !== o.lo || this.hi !== o.hi) return false;
+    const a = this.counts;
+    const b = o.counts;
+    for (let i = this.lo; i <= this.hi; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
   reset(): void {
     if (this.total > 0) this.counts.fill(0, this.lo, this.hi + 1);
     this.lo = Infinity;
@@ -226,7 +235,11 @@ export interface WorkerWindow {
 
 const OP_CLASS_INDEX: Record<OpClass, number> = { read: 0, write: 1, multi: 2 };
 
-/** Worker side: the current window's recordings. */
+/**
+ * Worker side: the current window's recordings. With `serviceIsLatency` (closed
+ * loop: an op is sent when it is due) the service histogram is not recorded but
+ * reported equal to the latency one.
+ */
 export class WindowRecorder {
   private readonly hists = new Map<HistName, FastHistogram>(HIST_NAMES.map((n) => [n, new FastHistogram()]));
   private readonly latency = this.hists.get("latency")!;
@@ -240,11 +253,13 @@ export class WindowRecorder {
   dropped = 0;
   errors: Partial<Record<ErrorClass, number>> = {};
 
+  constructor(private readonly serviceIsLatency = false) {}
+
   /** one completed op (ok or error) */
   record(latencyUs: number, serviceUs: number, cls: OpClass, migrating: boolean, error?: ErrorClass): void {
     this.ops++;
     this.latency.record(latencyUs);
-    this.service.record(serviceUs);
+    if (!this.serviceIsLatency) this.service.record(serviceUs);
     this.byClass[OP_CLASS_INDEX[cls]].record(latencyUs);
     (migrating ? this.migrating : this.other).record(latencyUs);
     if (error) this.errors[error] = (this.errors[error] ?? 0) + 1;
@@ -258,11 +273,17 @@ export class WindowRecorder {
   /** encodes and resets */
   take(meta: Omit<WorkerWindow, "ops" | "errors" | "late" | "dropped" | "hists">): WorkerWindow {
     const hists: Partial<Record<HistName, string>> = {};
+    // with one op class and no migrating slots most histograms hold the same
+    // values: encode each distinct one once (encoding is the costly part)
+    const done: Array<[FastHistogram, string]> = [];
     for (const [name, h] of this.hists) {
-      const enc = h.encode();
-      if (enc) hists[name] = enc;
-      h.reset();
+      if (h.total === 0) continue;
+      let enc = done.find(([d]) => d.sameAs(h))?.[1];
+      if (enc === undefined) done.push([h, (enc = h.encode()!)]);
+      hists[name] = enc;
     }
+    if (this.serviceIsLatency && hists.latency !== undefined) hists.service = hists.latency;
+    for (const h of this.hists.values()) h.reset();
     const w: WorkerWindow = { ...meta, ops: this.ops, errors: this.errors, late: this.late, dropped: this.dropped, hists };
     this.ops = 0;
     this.late = 0;

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const ops = new OpFactory(w.mix, keys, values, rng);
   const migrating = new Uint8Array(SLOT_COUNT);
   for (const s of w.migratingSlots) migrating[s] = 1;
-  const recorder = new WindowRecorder();
+  const recorder = new WindowRecorder(w.executor === "closed"); // closed loop: service time = latency
   const windowLoop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   const runLoop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   let history: HistoryEvent[] = [];
