@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { IntervalLogWriter } from "./hdr-log.ts";
-import { DenseHistogram, FastHistogram, WindowMerger, WindowRecorder, newHistogram, summarize, type WorkerWindow } from "./metrics.ts";
+import { DenseHistogram, FastHistogram, WindowMerger, WindowRecorder, newHistogram, summarize, type HistName, type WorkerWindow } from "./metrics.ts";
+import type { OpClass } from "./metrics-types.ts";
 
 describe("FastHistogram", () => {
   it("produces exactly the HdrHistogram of the same values", () => {
@@ -90,6 +91,37 @@ describe("WindowRecorder", () => {
     expect(decodeFromCompressedBase64(o.migrating!).totalCount).toBe(1);
     expect(decodeFromCompressedBase64(o.other!).maxValue).toBe(300);
     expect(open.take(meta).hists).toEqual({}); // reset
+  });
+
+  it("reports exactly the histograms of recording every op into each of its series, over several windows", () => {
+    const op = fc.record({
+      latency: fc.integer({ min: 0, max: 5_000_000 }),
+      service: fc.integer({ min: 0, max: 5_000_000 }),
+      cls: fc.constantFrom<OpClass>("read", "write", "multi"),
+      migrating: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.array(op, { maxLength: 40 }), { minLength: 1, maxLength: 3 }), (closed, windows) => {
+        const r = new WindowRecorder(closed);
+        for (const ops of windows) {
+          const ref = new Map<HistName, FastHistogram>();
+          const add = (name: HistName, v: number): void => {
+            if (!ref.has(name)) ref.set(name, new FastHistogram());
+            ref.get(name)!.record(v);
+          };
+          for (const o of ops) {
+            r.record(o.latency, o.service, o.cls, o.migrating);
+            add("latency", o.latency);
+            add("service", closed ? o.latency : o.service);
+            add(o.cls, o.latency);
+            add(o.migrating ? "migrating" : "other", o.latency);
+          }
+          const want = Object.fromEntries([...ref].map(([name, h]) => [name, h.encode()]));
+          expect(r.take({ worker: 0, index: 0, startMs: 0, endMs: 1, redirects: { MOVED: 0, ASK: 0, TRYAGAIN: 0 }, eventLoop: null }).hists).toEqual(want);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -57,6 +57,21 @@ export class FastHistogram {
     return s;
   }
 
+  /** becomes `from` minus the histograms in `minus` (each holds a subset of `from`'s values) */
+  setDifference(from: FastHistogram, minus: FastHistogram[]): void {
+    this.reset();
+    for (let i = from.lo; i <= from.hi; i++) {
+      let c = from.counts[i];
+      if (c === 0) continue;
+      for (const m of minus) c -= m.counts[i];
+      if (c <= 0) continue;
+      this.counts[i] = c;
+      if (i < this.lo) this.lo = i;
+      this.hi = i;
+      this.total += c;
+    }
+  }
+
   /** same recorded values as `o` (then both encode the same) */
   sameAs(o: FastHistogram): boolean {
     if (this.total !== o.total || this.lo !== o.lo || this.hi !== o.hi) return false;
@@ -233,12 +248,15 @@ export interface WorkerWindow {
   eventLoop: LatencySummary | null;
 }
 
-const OP_CLASS_INDEX: Record<OpClass, number> = { read: 0, write: 1, multi: 2 };
-
 /**
  * Worker side: the current window's recordings. With `serviceIsLatency` (closed
  * loop: an op is sent when it is due) the service histogram is not recorded but
  * reported equal to the latency one.
+ *
+ * Per op only what differs from the latency histogram is recorded: ops of a class
+ * other than the window's first one, and ops on migrating slots. The first
+ * class's and the non-migrating histograms are the latency histogram minus those,
+ * computed once per window (count arrays subtract exactly).
  */
 export class WindowRecorder {
   private readonly hists = new Map<HistName, FastHistogram>(HIST_NAMES.map((n) => [n, new FastHistogram()]));
@@ -252,6 +270,8 @@ export class WindowRecorder {
   late = 0;
   dropped = 0;
   errors: Partial<Record<ErrorClass, number>> = {};
+  /** index of the window's first op class (-1: no op yet); its histogram is derived */
+  private baseClass = -1;
 
   constructor(private readonly serviceIsLatency = false) {}
 
@@ -260,8 +280,10 @@ export class WindowRecorder {
     this.ops++;
     this.latency.record(latencyUs);
     if (!this.serviceIsLatency) this.service.record(serviceUs);
-    this.byClass[OP_CLASS_INDEX[cls]].record(latencyUs);
-    (migrating ? this.migrating : this.other).record(latencyUs);
+    const c = cls === "read" ? 0 : cls === "write" ? 1 : 2;
+    if (this.baseClass < 0) this.baseClass = c;
+    else if (c !== this.baseClass) this.byClass[c].record(latencyUs);
+    if (migrating) this.migrating.record(latencyUs);
     if (error) this.errors[error] = (this.errors[error] ?? 0) + 1;
   }
 
@@ -272,6 +294,12 @@ export class WindowRecorder {
 
   /** encodes and resets */
   take(meta: Omit<WorkerWindow, "ops" | "errors" | "late" | "dropped" | "hists">): WorkerWindow {
+    if (this.baseClass >= 0) {
+      const base = this.byClass[this.baseClass];
+      base.setDifference(this.latency, this.byClass.filter((h) => h !== base));
+    }
+    this.other.setDifference(this.latency, [this.migrating]);
+    this.baseClass = -1;
     const hists: Partial<Record<HistName, string>> = {};
     // with one op class and no migrating slots most histograms hold the same
     // values: encode each distinct one once (encoding is the costly part)
