@@ -25,7 +25,7 @@ describe("client FIFO of in-flight commands", () => {
           if (model.length > 0) expect(q.at(model.length - 1)).toBe(model[model.length - 1]);
         }
       }),
-      { numRuns: 100 },
+      { numRuns: 20 },
     );
   });
 });
