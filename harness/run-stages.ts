@@ -12,7 +12,7 @@ import { preparePlan, finishPlan, runMigration, slotsOfPlan } from "./migration/
 import { takeSnapshot } from "../checks/snapshot.ts";
 import { runCheckers } from "../checks/registry.ts";
 import { evaluateGates, verdictOf } from "../checks/gates.ts";
-import { baselineP99 } from "../checks/latency/figures.ts";
+import { baselineP99, wholeWindows } from "../checks/latency/figures.ts";
 import { writeAllOutputs } from "../results/outputs/index.ts";
 import { preload, startWorkload, type WorkloadHandle, type RunClock } from "../workloads/index.ts";
 
@@ -157,7 +157,7 @@ function runRecordOf(state: RunState): RunRecordForChecks {
 
 /** The live baseline (view, adaptive budget): the median window p99 of the baseline phase's whole windows, as the latency check takes it. */
 function baselineOf(windows: RunState["windows"], from: number, to: number): number | undefined {
-  return baselineP99(windows.filter((w) => w.startMs >= from && w.startMs + w.durationMs <= to + 1));
+  return baselineP99(wholeWindows(windows, from, to));
 }
 
 async function waitHealthyBounded(cluster: StartedCluster, ms: number): Promise<void> {

@@ -49,6 +49,11 @@ export const median = (xs: number[]): number | undefined => {
 export type SummaryOf = (w: MetricsWindow) => LatencySummary | undefined;
 export const overall: SummaryOf = (w) => w.latency;
 
+/** The windows wholly inside [from, to] ms (a window that straddles an edge holds ops of both sides). */
+export function wholeWindows(windows: MetricsWindow[], from: number, to: number): MetricsWindow[] {
+  return windows.filter((w) => w.startMs >= from && w.startMs + w.durationMs <= to + 1);
+}
+
 /** Median window p99 (µs) over the baseline windows that had ops. */
 export function baselineP99(baseline: MetricsWindow[], pick: SummaryOf = overall): number | undefined {
   return median(baseline.map(pick).filter((s): s is LatencySummary => !!s && s.count > 0).map((s) => s.p99));

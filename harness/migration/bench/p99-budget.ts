@@ -3,7 +3,7 @@
 // harness (load, live p99, controller), then the migrate phase's window p99s set
 // against the adaptive p99 budget. Shared by bench:throttle and its e2e test.
 import path from "node:path";
-import { median } from "../../../checks/latency/figures.ts";
+import { median, wholeWindows } from "../../../checks/latency/figures.ts";
 import { run } from "../../api.ts";
 import type { RunResult } from "../../../results/model.ts";
 
@@ -66,8 +66,7 @@ export function budgetFigures(label: string, r: RunResult, budgetMs: number): Bu
   const p99sIn = (name: string) => {
     const p = phase(name);
     if (!p) return [];
-    // whole windows inside the phase that saw ops
-    return r.windows.filter((w) => w.startMs >= p.startMs && w.startMs + w.durationMs <= p.endMs + 1 && w.latency.count > 0).map((w) => w.latency.p99 / 1000);
+    return wholeWindows(r.windows, p.startMs, p.endMs).filter((w) => w.latency.count > 0).map((w) => w.latency.p99 / 1000);
   };
   const mig = p99sIn("migrate");
   const m = phase("migrate");
